@@ -1,0 +1,1 @@
+"""The baseline: therapies and seed-document references, as data (therapies.toml, references.toml)."""

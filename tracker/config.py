@@ -1,0 +1,233 @@
+"""Settings, read once: defaults, then tracker.toml, then the environment, then explicit overrides.
+
+Nothing below this module reads os.environ; every part gets the one Settings object.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError
+
+NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+CONFIG_FILENAME = "tracker.toml"
+SECRET_FIELDS = {"api_key", "smtp_password"}
+
+# tracker.toml section -> the Settings fields it may set
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "database": ("database_url",),
+    "pubmed": (
+        "eutils_url",
+        "api_key",
+        "email",
+        "tool",
+        "batch_size",
+        "timeout",
+        "max_retries",
+        "backoff_base",
+        "backoff_max",
+        "requests_per_second",
+    ),
+    "paths": ("seeds_dir", "reports_dir"),
+    "report": ("baseline_date", "period"),
+    "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls"),
+}
+TOML_KEYS = {  # the key as written in tracker.toml when it differs from the field name
+    "database_url": "url",
+    "seeds_dir": "seeds",
+    "reports_dir": "reports",
+    "smtp_host": "host",
+    "smtp_port": "port",
+    "smtp_user": "user",
+    "smtp_password": "password",
+    "smtp_from": "from",
+    "smtp_starttls": "starttls",
+}
+ENVIRONMENT = {
+    "TRACKER_DATABASE_URL": "database_url",
+    "TRACKER_EUTILS_URL": "eutils_url",
+    "NCBI_API_KEY": "api_key",
+    "NCBI_EMAIL": "email",
+    "NCBI_TOOL": "tool",
+    "TRACKER_SEEDS_DIR": "seeds_dir",
+    "TRACKER_REPORTS_DIR": "reports_dir",
+    "TRACKER_SMTP_HOST": "smtp_host",
+    "TRACKER_SMTP_PORT": "smtp_port",
+    "TRACKER_SMTP_USER": "smtp_user",
+    "TRACKER_SMTP_PASSWORD": "smtp_password",
+}
+
+
+def default_seeds_dir() -> Path:
+    import seeds
+
+    return Path(seeds.__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///tracker.db"
+    eutils_url: str = NCBI_EUTILS_URL
+    api_key: str | None = None
+    email: str | None = None
+    tool: str = "trd-tracker"
+    batch_size: int = 200
+    timeout: float = 30.0
+    max_retries: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    requests_per_second: float | None = None  # None: NCBI's limit, 3/s or 10/s with an API key
+    seeds_dir: Path = field(default_factory=default_seeds_dir)
+    reports_dir: Path = Path("reports")
+    baseline_date: date = date(2025, 1, 28)
+    period: str = "week"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "trd-tracker@localhost"
+    smtp_starttls: bool = False
+    source: str = "defaults"  # where the settings came from, for `tracker config`
+
+    @property
+    def rate_limit(self) -> float:
+        """Requests per second allowed by NCBI's usage rules for this identity."""
+        ceiling = 10.0 if self.api_key else 3.0
+        if self.requests_per_second is None:
+            return ceiling
+        return min(self.requests_per_second, ceiling)
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as shown to a person: secrets replaced by asterisks."""
+        shown = asdict(self)
+        for name in SECRET_FIELDS:
+            if shown.get(name):
+                shown[name] = "********"
+        shown["rate_limit"] = self.rate_limit
+        return {k: str(v) if isinstance(v, Path | date) else v for k, v in shown.items()}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn a TOML or environment value into the type the field declares."""
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind in ("float", "float | None"):
+            if value is None or value == "":
+                return None if "None" in kind else float(value)
+            return float(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "Path":
+            return Path(str(value)).expanduser()
+        if kind == "date":
+            return value if isinstance(value, date) else date.fromisoformat(str(value))
+        if kind in ("str", "str | None"):
+            if not isinstance(value, str):
+                raise ValueError
+            return value or None if "None" in kind else value
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name!r}: {value!r} is not a valid {kind}") from None
+    return value
+
+
+def find_config_file(explicit: str | os.PathLike | None, environ: dict[str, str]) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        return path
+    if environ.get("TRACKER_CONFIG"):
+        path = Path(environ["TRACKER_CONFIG"])
+        if not path.is_file():
+            raise ConfigError(f"TRACKER_CONFIG points to {path}, which does not exist")
+        return path
+    local = Path.cwd() / CONFIG_FILENAME
+    return local if local.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    values: dict[str, Any] = {}
+    for section, table in data.items():
+        if section not in SECTIONS:
+            raise ConfigError(
+                f"{path}: unknown section [{section}] (known: {', '.join(sorted(SECTIONS))})"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {section} must be a table, like [{section}]")
+        allowed = {TOML_KEYS.get(name, name): name for name in SECTIONS[section]}
+        for key, value in table.items():
+            if key not in allowed:
+                raise ConfigError(
+                    f"{path}: unknown key {key!r} in [{section}] "
+                    f"(known: {', '.join(sorted(allowed))})"
+                )
+            values[allowed[key]] = _coerce(allowed[key], value)
+    return values
+
+
+def load_settings(
+    config_path: str | os.PathLike | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    environ = dict(os.environ) if environ is None else environ
+    values: dict[str, Any] = {}
+    sources = ["defaults"]
+    path = find_config_file(config_path, environ)
+    if path is not None:
+        values.update(read_config_file(path))
+        sources.append(str(path))
+    for variable, name in ENVIRONMENT.items():
+        if environ.get(variable):
+            values[name] = _coerce(name, environ[variable])
+            sources.append(variable)
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = _coerce(name, value)
+    settings = replace(Settings(), source=", ".join(sources), **values)
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if not settings.eutils_url.startswith(("http://", "https://")):
+        raise ConfigError(f"eutils_url {settings.eutils_url!r} must start with http:// or https://")
+    if " " in settings.tool:
+        raise ConfigError(f"tool {settings.tool!r}: NCBI requires a tool name without spaces")
+    if not 1 <= settings.batch_size <= 10000:
+        raise ConfigError(f"batch_size {settings.batch_size} must be between 1 and 10000")
+    if settings.max_retries < 0:
+        raise ConfigError("max_retries must be 0 or more")
+    if settings.timeout <= 0:
+        raise ConfigError("timeout must be positive")
+    if settings.requests_per_second is not None and settings.requests_per_second <= 0:
+        raise ConfigError("requests_per_second must be positive")
+    if settings.period not in ("week", "month"):
+        raise ConfigError(f"period {settings.period!r} must be 'week' or 'month'")
+    if "://" not in settings.database_url:
+        raise ConfigError(
+            f"database_url {settings.database_url!r} is not a URL "
+            "(examples: sqlite:///tracker.db, postgresql+psycopg://user@host/db)"
+        )
