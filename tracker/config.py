@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker.errors import ConfigError
 
@@ -100,7 +101,14 @@ class Settings:
         ceiling = 10.0 if self.api_key else 3.0
         if self.requests_per_second is None:
             return ceiling
+        if not self.talks_to_ncbi:  # a local E-utilities server (tests, demo) sets its own pace
+            return self.requests_per_second
         return min(self.requests_per_second, ceiling)
+
+    @property
+    def talks_to_ncbi(self) -> bool:
+        host = urlsplit(self.eutils_url).hostname or ""
+        return host == "nih.gov" or host.endswith(".nih.gov")
 
     def masked(self) -> dict[str, Any]:
         """The settings as shown to a person: secrets replaced by asterisks."""

@@ -1,0 +1,46 @@
+# One task runner for people and CI. `make demo` and `make test` each set up what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench setup setup-test system-deps clean
+
+$(BIN)/tracker: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/tracker
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/tracker
+
+setup-test: $(VENV)/.test-deps system-deps
+
+system-deps:
+	bash scripts/system-deps.sh
+
+## Run the whole pipeline offline on the demo data (local E-utilities server, SQLite).
+demo: setup
+	$(BIN)/tracker demo
+
+## Set up and run the test suite (with lint).
+test: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+
+## Benchmarks: print figures (ingest, requests, classification, dedupe).
+bench: setup-test
+	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
+	$(BIN)/python bench/bench_classify.py
+	$(BIN)/python bench/bench_dedupe.py
+
+clean:
+	rm -rf $(VENV) demo-output reports/*.html reports/*.md reports/*.json

@@ -1,0 +1,92 @@
+"""`tracker demo`: the real pipeline against a local E-utilities server holding demo records."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tracker import render
+from tracker.baseline import load_baseline
+from tracker.config import Settings, validate
+from tracker.db import Database
+from tracker.demo.data import FIRST_POLL_UNTIL, REPORT_SINCE, SECOND_POLL_UNTIL, demo_waves
+from tracker.demo.server import EutilsServer
+from tracker.initialise import initialise
+from tracker.poll import PollSummary, poll
+from tracker.pubmed.eutils import EutilsClient
+from tracker.refresh import refresh
+from tracker.report import build_report
+
+
+@dataclass
+class DemoResult:
+    html: Path
+    others: list[Path]
+    requests: int
+
+
+def _describe(summary: PollSummary) -> str:
+    busy = [p for p in summary.therapies if p.found]
+    lines = [f"  {p.therapy.id:<20} {p.found:>3} found, {p.new_papers:>3} new" for p in busy]
+    lines.append(
+        f"  run {summary.run_id}: {summary.status}, {summary.new_papers} new papers, "
+        f"{summary.fetched} records fetched, {summary.duplicates} duplicate link(s)"
+    )
+    return "\n".join(lines)
+
+
+def run_demo(
+    workdir: Path, *, seeds_dir: Path, echo: Callable[[str], None] = print
+) -> DemoResult:
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    first_wave, second_wave = demo_waves()
+    baseline = load_baseline(seeds_dir)
+    with EutilsServer(first_wave, today=SECOND_POLL_UNTIL) as server:
+        settings = Settings(
+            database_url=f"sqlite:///{(workdir / 'demo.db').resolve()}",
+            eutils_url=server.url,
+            email="demo@trd-tracker.invalid",
+            requests_per_second=10.0,
+            seeds_dir=seeds_dir,
+            reports_dir=workdir / "reports",
+            source="demo",
+        )
+        validate(settings)
+        echo(f"Demo: local E-utilities server at {server.url} with {len(first_wave)} demo records")
+        db = Database(settings.database_url)
+        client = EutilsClient(settings)
+        db.migrate()
+        init = initialise(db, baseline, client=client, now=datetime.now())
+        found = sum(1 for r in init.references if r.pmid)
+        unmatched = [r.key for r in init.references if not r.matches]
+        echo(f"init: {len(baseline.therapies)} therapies; {found}/{len(init.references)} "
+             f"references resolved; {len(unmatched)} match no tracked therapy")
+
+        echo(f"poll through {FIRST_POLL_UNTIL}:")
+        echo(_describe(poll(db, client, baseline, until=FIRST_POLL_UNTIL,
+                            today=FIRST_POLL_UNTIL, batch_size=settings.batch_size)))
+
+        server.add_records(second_wave)
+        echo(f"{len(second_wave)} new or revised records appear in the demo PubMed")
+        echo(f"poll through {SECOND_POLL_UNTIL}:")
+        echo(_describe(poll(db, client, baseline, until=SECOND_POLL_UNTIL,
+                            today=SECOND_POLL_UNTIL, batch_size=settings.batch_size)))
+
+        refreshed = refresh(db, client, baseline, since=FIRST_POLL_UNTIL,
+                            until=SECOND_POLL_UNTIL, today=SECOND_POLL_UNTIL)
+        echo(f"refresh: {refreshed.describe() if hasattr(refreshed, 'describe') else refreshed}")
+        requests = len(server.requests)
+
+    with db.session() as session:
+        report = build_report(session, baseline, since=REPORT_SINCE, until=SECOND_POLL_UNTIL,
+                              period=settings.period, generated_at=datetime.now())
+    paths = [render.write(report, fmt, None, settings.reports_dir) for fmt in render.FORMATS]
+    db.dispose()
+    echo(f"{requests} requests to the E-utilities server in all")
+    return DemoResult(html=paths[0].resolve(), others=[p.resolve() for p in paths[1:]],
+                      requests=requests)

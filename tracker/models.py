@@ -1,0 +1,256 @@
+"""The database schema (SQLAlchemy 2). Alembic migrations in tracker/migrations follow it.
+
+Lists and small structures are JSON columns: they are read whole, never queried inside, and the
+raw record (compressed) is kept so any column can be re-derived without a refetch.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Therapy(Base):
+    __tablename__ = "therapies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    pathways: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Paper(Base):
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pmid: Mapped[str] = mapped_column(String(16), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="article")
+    medline_status: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    vernacular_title: Mapped[str | None] = mapped_column(Text)
+    abstract: Mapped[list] = mapped_column(JSON, default=list)  # [{label, category, text}]
+    authors: Mapped[list] = mapped_column(JSON, default=list)  # [{last, fore, initials, collective}]
+    first_author: Mapped[str | None] = mapped_column(String(200))
+    journal: Mapped[str | None] = mapped_column(String(400))
+    journal_abbrev: Mapped[str | None] = mapped_column(String(200))
+    volume: Mapped[str | None] = mapped_column(String(50))
+    issue: Mapped[str | None] = mapped_column(String(50))
+    pages: Mapped[str | None] = mapped_column(String(50))
+    pub_date: Mapped[date | None] = mapped_column(Date)  # earliest day the PubDate can mean
+    pub_date_text: Mapped[str | None] = mapped_column(String(100))
+    pub_year: Mapped[int | None] = mapped_column(Integer)
+    electronic_date: Mapped[date | None] = mapped_column(Date)
+    entrez_date: Mapped[date | None] = mapped_column(Date, index=True)  # crdt
+    pubmed_date: Mapped[date | None] = mapped_column(Date)  # edat
+    date_revised: Mapped[date | None] = mapped_column(Date)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    publication_types: Mapped[list] = mapped_column(JSON, default=list)  # [[ui, name]]
+    mesh: Mapped[list] = mapped_column(JSON, default=list)  # [{descriptor, ui, major, qualifiers}]
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    comments_corrections: Mapped[list] = mapped_column(JSON, default=list)  # [[type, pmid, src]]
+    databanks: Mapped[list] = mapped_column(JSON, default=list)  # [[name, accession]]
+    doi: Mapped[str | None] = mapped_column(String(300))
+    pmcid: Mapped[str | None] = mapped_column(String(32))
+    raw_xml: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed record element
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # identity keys for deduplication (tracker.dedupe normal forms)
+    doi_norm: Mapped[str | None] = mapped_column(String(300), index=True)
+    pmcid_norm: Mapped[str | None] = mapped_column(String(32), index=True)
+    title_norm: Mapped[str] = mapped_column(Text, default="")
+    first_author_norm: Mapped[str] = mapped_column(String(200), default="")
+    is_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    canonical_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id"), index=True)
+
+    # evidence, derived by tracker.evidence.classify from the stored record
+    level: Mapped[str] = mapped_column(String(40), default="unclassified", index=True)
+    level_rank: Mapped[int] = mapped_column(Integer, default=0)
+    level_source: Mapped[str] = mapped_column(String(40), default="none")
+    level_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    level_reason: Mapped[str] = mapped_column(Text, default="")
+    design: Mapped[str | None] = mapped_column(String(200))
+    sample_size: Mapped[int | None] = mapped_column(Integer)
+    trial_ids: Mapped[list] = mapped_column(JSON, default=list)
+    notice_kind: Mapped[str | None] = mapped_column(String(40))
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    rules_version: Mapped[str] = mapped_column(String(40), default="")
+
+    # review: papers a reviewer excludes stop counting
+    inclusion: Mapped[str] = mapped_column(String(20), default="undecided")
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    therapy_links: Mapped[list[TherapyPaper]] = relationship(back_populates="paper")
+
+
+class TherapyPaper(Base):
+    """One paper found by one therapy's query; first_found_at says when."""
+
+    __tablename__ = "therapy_papers"
+
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), primary_key=True)
+    first_found_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    paper: Mapped[Paper] = relationship(back_populates="therapy_links")
+
+    __table_args__ = (Index("ix_therapy_papers_paper", "paper_id"),)
+
+
+class PaperVersion(Base):
+    """A superseded state of a paper: kept when a refetch changes the record."""
+
+    __tablename__ = "paper_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    raw_xml: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PaperChange(Base):
+    """What a refetch changed: publication types, MeSH, version, level, status, retraction."""
+
+    __tablename__ = "paper_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[object] = mapped_column(JSON, nullable=True)
+    new: Mapped[object] = mapped_column(JSON, nullable=True)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # poll, refresh, init, reclassify
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, ok, failed
+    window_start: Mapped[date | None] = mapped_column(Date)
+    window_end: Mapped[date | None] = mapped_column(Date)
+    therapies: Mapped[list] = mapped_column(JSON, default=list)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Watermark(Base):
+    """The last day a therapy was polled through; advances only after its papers are committed."""
+
+    __tablename__ = "watermarks"
+
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
+    polled_through: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class Reference(Base):
+    """A citation from a seed document, resolved to a PMID where PubMed has it."""
+
+    __tablename__ = "references"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # document#number
+    document: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int] = mapped_column(Integer)
+    citation: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    first_author: Mapped[str] = mapped_column(String(200))
+    journal: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    context: Mapped[str | None] = mapped_column(Text)
+    cited_for: Mapped[list] = mapped_column(JSON, default=list)
+    pmid: Mapped[str | None] = mapped_column(String(16), index=True)
+    resolution: Mapped[str] = mapped_column(String(20), default="pending")
+    resolved_by: Mapped[str | None] = mapped_column(String(20))  # ecitmatch | esearch
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    matches: Mapped[list] = mapped_column(JSON, default=list)  # therapy ids the paper is about
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DuplicateLink(Base):
+    """Two papers that may be one article; a person's decision is final."""
+
+    __tablename__ = "duplicate_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # doi, pmcid, title
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="possible")  # possible/confirmed/rejected
+    decided_by: Mapped[str | None] = mapped_column(String(100))  # a person, or rule:doi
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    found_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("paper_id", "other_id", name="uq_duplicate_pair"),)
+
+
+class NoticeLink(Base):
+    """A retraction, expression of concern, erratum or update touching a paper, by PMID."""
+
+    __tablename__ = "notice_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_pmid: Mapped[str] = mapped_column(String(16), index=True)  # the paper touched
+    notice_pmid: Mapped[str | None] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # retraction, expression_of_concern, erratum...
+    source: Mapped[str] = mapped_column(String(40))  # which record said so
+    found_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (
+        UniqueConstraint("paper_pmid", "notice_pmid", "kind", name="uq_notice_link"),
+    )
+
+
+class Snapshot(Base):
+    """A therapy's evidence profile for one period; derived, so it can be rebuilt."""
+
+    __tablename__ = "snapshots"
+
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date)
+    new_by_level: Mapped[dict] = mapped_column(JSON, default=dict)
+    cumulative_by_level: Mapped[dict] = mapped_column(JSON, default=dict)
+    retracted: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    built_at: Mapped[datetime] = mapped_column(DateTime)

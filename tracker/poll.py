@@ -1,0 +1,271 @@
+"""Polling PubMed for new papers on each therapy.
+
+A poll searches every therapy's window first (one ESearch each, more only past 9,999 hits), then
+fetches each PMID that is new to the store exactly once, however many therapies found it, and
+commits papers with their therapy links batch by batch. A therapy's watermark moves only when all
+its papers are committed, so a crash loses nothing and a rerun re-covers the window without
+duplicating a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker.baseline import Baseline, Therapy
+from tracker.db import Database
+from tracker.duplicates import DuplicateFinder
+from tracker.errors import ConfigError, PubMedError, QueryRejectedError
+from tracker.models import Run, Watermark
+from tracker.pubmed.eutils import EutilsClient, SearchResult
+from tracker.records import DeletedCitation, PaperRecord
+from tracker.store import link_therapies, mark_deleted, stored_pmids, sync_therapies, upsert_records
+
+
+@dataclass
+class TherapyPoll:
+    therapy: Therapy
+    start: date
+    end: date
+    search: SearchResult | None = None
+    new_papers: int = 0
+    new_links: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        return self.search.count if self.search else 0
+
+
+@dataclass
+class PollSummary:
+    run_id: int | None
+    status: str
+    therapies: list[TherapyPoll]
+    fetched: int = 0
+    new_papers: int = 0
+    updated_papers: int = 0
+    deleted: int = 0
+    requests: int = 0
+    error: str | None = None
+    dry_run: bool = False
+    duplicates: int = 0
+
+
+Progress = Callable[[int, int], None]  # (advance by, total) for a progress bar
+
+
+def watermarks(db: Database) -> dict[str, date]:
+    with db.session() as session:
+        return dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).tuples())
+
+
+def plan_windows(
+    therapies: tuple[Therapy, ...],
+    marks: dict[str, date],
+    *,
+    baseline_start: date,
+    since: date | None,
+    until: date | None,
+    today: date,
+) -> list[TherapyPoll]:
+    """Each therapy's [start, end] day window: from its watermark (re-covering that day)."""
+    end = until or today
+    if since and since > end:
+        raise ConfigError(f"--since {since} is after --until {end}")
+    plans = []
+    for therapy in therapies:
+        start = since or marks.get(therapy.id) or baseline_start
+        plans.append(TherapyPoll(therapy=therapy, start=min(start, end), end=end))
+    return plans
+
+
+def poll(
+    db: Database,
+    client: EutilsClient,
+    baseline: Baseline,
+    *,
+    therapy_ids: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+    batch_size: int = 200,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = datetime.now,
+) -> PollSummary:
+    therapies = baseline.select(therapy_ids)
+    today = today or now().date()
+    db.require_current()
+    plans = plan_windows(
+        therapies, watermarks(db), baseline_start=baseline.start_date,
+        since=since, until=until, today=today,
+    )
+    if dry_run:
+        for plan in plans:
+            plan.search = client.count(plan.therapy.full_query, (plan.start, plan.end))
+        return PollSummary(run_id=None, status="dry-run", therapies=plans, dry_run=True)
+
+    started = now()
+    try:
+        for plan in plans:
+            plan.search = client.search_ids(plan.therapy.full_query, (plan.start, plan.end))
+    except QueryRejectedError:
+        raise  # bad input: nothing is written
+    except PubMedError as exc:
+        run_id = _record_failed_run(db, plans, started, now(), exc)
+        raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
+
+    with db.session() as session:
+        sync_therapies(session, baseline)
+        run = Run(
+            kind="poll", started_at=started, status="running",
+            window_start=min(p.start for p in plans), window_end=max(p.end for p in plans),
+            therapies=[p.therapy.id for p in plans], counts={},
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+
+    summary = PollSummary(run_id=run_id, status="running", therapies=plans)
+    try:
+        _fetch_and_store(db, client, plans, summary, batch_size, progress, now)
+        _finish(db, run_id, plans, summary, now())
+    except Exception as exc:
+        summary.status = "failed"
+        summary.error = f"{type(exc).__name__}: {exc}"
+        with db.session() as session:
+            run = session.get(Run, run_id)
+            run.status, run.finished_at, run.error = "failed", now(), summary.error
+            run.counts = _counts(summary)
+        raise
+    return summary
+
+
+def _fetch_and_store(
+    db: Database,
+    client: EutilsClient,
+    plans: list[TherapyPoll],
+    summary: PollSummary,
+    batch_size: int,
+    progress: Progress | None,
+    now: Callable[[], datetime],
+) -> None:
+    finders: dict[str, list[str]] = {}  # pmid -> therapy ids whose search returned it
+    for plan in plans:
+        for pmid in plan.search.ids:
+            finders.setdefault(pmid, []).append(plan.therapy.id)
+    by_id = {plan.therapy.id: plan for plan in plans}
+    with db.session() as session:
+        known = stored_pmids(session, finders)
+        links = [(t, known[p]) for p, ts in finders.items() if p in known for t in ts]
+        for therapy_id, _ in link_therapies(session, links, run_id=summary.run_id, now=now()):
+            by_id[therapy_id].new_links += 1
+
+    wanted = [pmid for pmid in finders if pmid not in known]
+    if progress:
+        progress(0, len(wanted))
+    with db.session() as session:
+        finder = DuplicateFinder(session)
+    batch: list[PaperRecord] = []
+    deleted: list[str] = []
+
+    def commit(batch: list[PaperRecord]) -> None:
+        with db.session() as session:
+            result = upsert_records(session, batch, run_id=summary.run_id, now=now())
+            wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
+            new_links = link_therapies(session, wanted_links, run_id=summary.run_id, now=now())
+            summary.duplicates += finder.detect(session, list(result.new.values()), now())
+        summary.fetched += len(batch)
+        summary.new_papers += len(result.new)
+        summary.updated_papers += len(result.updated)
+        for therapy_id, _ in new_links:
+            by_id[therapy_id].new_links += 1
+        for pmid in result.new:
+            for therapy_id in finders[pmid]:
+                by_id[therapy_id].new_papers += 1
+        if progress:
+            progress(len(batch), len(wanted))
+
+    for item in client.fetch(wanted):
+        if isinstance(item, DeletedCitation):
+            deleted.extend(item.pmids)
+            continue
+        if item.pmid not in finders:  # PubMed answered with a record we did not ask for
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            commit(batch)
+            batch = []
+    if batch:
+        commit(batch)
+    if deleted:
+        with db.session() as session:
+            summary.deleted = mark_deleted(session, deleted, run_id=summary.run_id, now=now())
+    missing = set(client.missing) - set(deleted)
+    for plan in plans:
+        plan.missing = sorted(p for p in plan.search.ids if p in missing)
+
+
+def _finish(
+    db: Database, run_id: int, plans: list[TherapyPoll], summary: PollSummary, finished: datetime
+) -> None:
+    """Advance the watermarks of the therapies whose papers are all stored; close the run."""
+    with db.session() as session:
+        for plan in plans:
+            if plan.missing:
+                continue  # re-cover this window next time
+            mark = session.get(Watermark, plan.therapy.id)
+            if mark is None:
+                session.add(Watermark(
+                    therapy_id=plan.therapy.id, polled_through=plan.end, updated_at=finished,
+                    run_id=run_id,
+                ))
+            elif plan.end >= mark.polled_through:
+                mark.polled_through, mark.updated_at, mark.run_id = plan.end, finished, run_id
+        run = session.get(Run, run_id)
+        summary.status = "ok" if not any(p.missing for p in plans) else "incomplete"
+        run.status, run.finished_at = summary.status, finished
+        run.counts = _counts(summary)
+        if summary.status == "incomplete":
+            missing = sorted({m for p in plans for m in p.missing})
+            run.error = f"{len(missing)} PMID(s) PubMed listed but did not return: " + ", ".join(
+                missing[:20]
+            )
+
+
+def _counts(summary: PollSummary) -> dict:
+    return {
+        "fetched": summary.fetched,
+        "new_papers": summary.new_papers,
+        "updated_papers": summary.updated_papers,
+        "deleted": summary.deleted,
+        "possible_duplicates": summary.duplicates,
+        "therapies": {
+            p.therapy.id: {
+                "window": [p.start.isoformat(), p.end.isoformat()],
+                "found": p.found,
+                "new_papers": p.new_papers,
+                "missing": len(p.missing),
+            }
+            for p in summary.therapies
+        },
+    }
+
+
+def _record_failed_run(
+    db: Database, plans: list[TherapyPoll], started: datetime, finished: datetime, exc: Exception
+) -> int:
+    with db.session() as session:
+        run = Run(
+            kind="poll", started_at=started, finished_at=finished, status="failed",
+            window_start=min(p.start for p in plans), window_end=max(p.end for p in plans),
+            therapies=[p.therapy.id for p in plans], counts={}, error=str(exc),
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+

@@ -1,0 +1,267 @@
+"""Writing papers: one row per PMID, idempotent upserts, therapy links, history of changes."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tracker import dedupe, evidence
+from tracker.baseline import Baseline
+from tracker.models import Paper, PaperChange, PaperVersion, Therapy, TherapyPaper
+from tracker.records import PaperRecord
+
+DEMO_PMID_START = 90_000_000  # PubMed has not reached this range; demo and synthetic data live here
+TRACKED_FIELDS = (
+    "version", "medline_status", "publication_types", "mesh", "level", "retracted", "title",
+    "doi", "comments_corrections",
+)
+
+
+def is_demo_pmid(pmid: str) -> bool:
+    return pmid.isdigit() and int(pmid) >= DEMO_PMID_START
+
+
+def compress(raw: bytes) -> bytes:
+    return zlib.compress(raw, 6)
+
+
+def decompress(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+def paper_columns(record: PaperRecord) -> dict:
+    """Every Paper column that derives from the record: parsed fields, evidence and identity keys."""
+    found = evidence.classify(record)
+    fp = dedupe.fingerprint(0, record)
+    first = record.first_author
+    return {
+        "pmid": record.pmid,
+        "version": record.version,
+        "kind": record.kind,
+        "medline_status": record.status,
+        "title": record.title,
+        "vernacular_title": record.vernacular_title,
+        "abstract": [
+            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
+        ],
+        "authors": [
+            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
+             "collective": a.collective_name}
+            for a in record.authors
+        ],
+        "first_author": first.display if first else None,
+        "journal": record.journal,
+        "journal_abbrev": record.journal_abbrev,
+        "volume": record.volume,
+        "issue": record.issue,
+        "pages": record.pages,
+        "pub_date": record.pub_date.earliest(),
+        "pub_date_text": str(record.pub_date) or None,
+        "pub_year": record.pub_date.year or (
+            record.pub_date.earliest().year if record.pub_date.earliest() else None
+        ),
+        "electronic_date": record.electronic_date,
+        "entrez_date": record.entrez_date,
+        "pubmed_date": record.pubmed_date,
+        "date_revised": record.date_revised,
+        "languages": list(record.languages),
+        "publication_types": [[pt.ui, pt.name] for pt in record.publication_types],
+        "mesh": [
+            {"descriptor": m.descriptor, "ui": m.ui, "major": m.major,
+             "qualifiers": list(m.qualifiers)}
+            for m in record.mesh
+        ],
+        "keywords": list(record.keywords),
+        "comments_corrections": [
+            [c.ref_type, c.pmid, c.source] for c in record.comments_corrections
+        ],
+        "databanks": [list(d) for d in record.databanks],
+        "doi": record.doi,
+        "pmcid": record.pmcid,
+        "raw_xml": compress(record.raw_xml),
+        "is_demo": is_demo_pmid(record.pmid),
+        "deleted": False,
+        "doi_norm": fp.doi,
+        "pmcid_norm": fp.pmcid,
+        "title_norm": fp.title,
+        "first_author_norm": fp.first_author,
+        "is_notice": fp.notice,
+        "level": found.level.value,
+        "level_rank": found.level.rank,
+        "level_source": found.source,
+        "level_confidence": found.confidence,
+        "level_reason": found.reason,
+        "design": found.design,
+        "sample_size": found.sample_size,
+        "trial_ids": list(found.trial_ids),
+        "notice_kind": found.notice_kind,
+        "retracted": found.retracted,
+        "rules_version": found.rules_version,
+    }
+
+
+@dataclass
+class UpsertResult:
+    new: dict[str, int] = field(default_factory=dict)  # pmid -> paper id
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    changes: list[tuple[int, str, object, object]] = field(default_factory=list)
+
+    @property
+    def ids(self) -> dict[str, int]:
+        return {**self.new, **self.updated, **self.unchanged}
+
+
+def sync_therapies(session: Session, baseline: Baseline) -> int:
+    """Bring the therapies table in line with the baseline; returns how many rows changed."""
+    existing = {t.id: t for t in session.scalars(select(Therapy))}
+    changed = 0
+    for therapy in baseline.therapies:
+        values = {
+            "name": therapy.name, "category": therapy.category, "status": therapy.status,
+            "query": therapy.full_query, "aliases": list(therapy.aliases),
+            "pathways": list(therapy.pathways), "active": True,
+        }
+        row = existing.pop(therapy.id, None)
+        if row is None:
+            session.add(Therapy(id=therapy.id, **values))
+            changed += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            changed += 1
+    for row in existing.values():  # removed from the seeds: keep its papers, stop polling it
+        if row.active:
+            row.active = False
+            changed += 1
+    session.flush()
+    return changed
+
+
+def stored_pmids(session: Session, pmids: Iterable[str]) -> dict[str, int]:
+    """PMID -> paper id for the PMIDs already stored."""
+    found: dict[str, int] = {}
+    pmids = list(pmids)
+    for start in range(0, len(pmids), 500):
+        chunk = pmids[start:start + 500]
+        found.update(session.execute(select(Paper.pmid, Paper.id).where(Paper.pmid.in_(chunk))))
+    return found
+
+
+def upsert_records(
+    session: Session, records: Sequence[PaperRecord], *, run_id: int | None, now: datetime
+) -> UpsertResult:
+    """Insert new PMIDs, update changed ones (keeping the old record), skip unchanged ones."""
+    result = UpsertResult()
+    by_pmid: dict[str, PaperRecord] = {}
+    for record in records:  # the same PMID twice in one batch: the higher version wins
+        kept = by_pmid.get(record.pmid)
+        if kept is None or record.version >= kept.version:
+            by_pmid[record.pmid] = record
+    existing = {
+        p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
+    }
+    for pmid, record in by_pmid.items():
+        columns = paper_columns(record)
+        paper = existing.get(pmid)
+        if paper is None:
+            paper = Paper(**columns, first_seen_at=now, updated_at=now, first_run_id=run_id)
+            session.add(paper)
+            session.flush()
+            result.new[pmid] = paper.id
+            continue
+        if paper.raw_xml == columns["raw_xml"] and not paper.deleted:
+            result.unchanged[pmid] = paper.id
+            continue
+        diffs = [
+            (name, getattr(paper, name), columns[name])
+            for name in TRACKED_FIELDS
+            if getattr(paper, name) != columns[name]
+        ]
+        if paper.deleted:
+            diffs.append(("deleted", True, False))
+        session.add(PaperVersion(
+            paper_id=paper.id, version=paper.version, recorded_at=now, raw_xml=paper.raw_xml
+        ))
+        for name, old, new in diffs:
+            session.add(PaperChange(
+                paper_id=paper.id, run_id=run_id, changed_at=now, field=name, old=old, new=new
+            ))
+            result.changes.append((paper.id, name, old, new))
+        for name, value in columns.items():
+            setattr(paper, name, value)
+        paper.updated_at = now
+        result.updated[pmid] = paper.id
+    session.flush()
+    return result
+
+
+def link_therapies(
+    session: Session, links: Iterable[tuple[str, int]], *, run_id: int | None, now: datetime
+) -> list[tuple[str, int]]:
+    """Link (therapy id, paper id) pairs not linked yet; returns the new pairs."""
+    wanted = set(links)
+    if not wanted:
+        return []
+    paper_ids = {paper_id for _, paper_id in wanted}
+    have: set[tuple[str, int]] = set()
+    ids = list(paper_ids)
+    for start in range(0, len(ids), 500):
+        have.update(session.execute(
+            select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
+            .where(TherapyPaper.paper_id.in_(ids[start:start + 500]))
+        ).tuples())
+    new = sorted(wanted - have)
+    session.add_all(
+        TherapyPaper(therapy_id=t, paper_id=p, first_found_at=now, run_id=run_id) for t, p in new
+    )
+    session.flush()
+    return new
+
+
+def mark_deleted(session: Session, pmids: Iterable[str], *, run_id: int | None, now: datetime) -> int:
+    """PubMed withdrew these PMIDs: keep the rows, flag them, record the change."""
+    count = 0
+    for paper in session.scalars(select(Paper).where(Paper.pmid.in_(list(pmids)))):
+        if not paper.deleted:
+            paper.deleted = True
+            paper.updated_at = now
+            session.add(PaperChange(
+                paper_id=paper.id, run_id=run_id, changed_at=now, field="deleted",
+                old=False, new=True,
+            ))
+            count += 1
+    session.flush()
+    return count
+
+
+def reclassify_all(session: Session, *, now: datetime, run_id: int | None = None) -> dict[str, int]:
+    """Re-derive every paper's evidence columns from its stored raw record; no network."""
+    from tracker.pubmed.parse import record_from_raw
+
+    counts = {"papers": 0, "changed": 0}
+    for paper in session.scalars(select(Paper)).yield_per(500):
+        record = record_from_raw(decompress(paper.raw_xml))
+        found = evidence.classify(record)
+        counts["papers"] += 1
+        new = {
+            "level": found.level.value, "level_rank": found.level.rank,
+            "level_source": found.source, "level_confidence": found.confidence,
+            "level_reason": found.reason, "design": found.design,
+            "sample_size": found.sample_size, "trial_ids": list(found.trial_ids),
+            "notice_kind": found.notice_kind, "retracted": found.retracted,
+            "rules_version": found.rules_version,
+        }
+        if paper.level != new["level"]:
+            session.add(PaperChange(
+                paper_id=paper.id, run_id=run_id, changed_at=now, field="level",
+                old=paper.level, new=new["level"],
+            ))
+            counts["changed"] += 1
+        session.execute(update(Paper).where(Paper.id == paper.id).values(**new))
+    return counts
