@@ -193,8 +193,8 @@ def therapies(app: App) -> None:
             .join(Paper, Paper.id == TherapyPaper.paper_id)
             .where(Paper.canonical_id.is_(None), Paper.deleted.is_(False))
             .group_by(TherapyPaper.therapy_id)
-        ).tuples())
-        marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).tuples())
+        ).all())
+        marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
     table = Table("id", "therapy", "category", "status", "papers", "polled through")
     for t in app.baseline.therapies:
         mark = marks.get(t.id)
@@ -259,7 +259,7 @@ def status(app: App, runs: int) -> None:
     app.db.require_current()
     with app.db.session() as session:
         rows = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
-        marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).tuples())
+        marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
     table = Table("run", "kind", "started", "finished", "status", "new papers", "error",
                   title="Recent runs")
     for r in rows:

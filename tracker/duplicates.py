@@ -42,7 +42,7 @@ class DuplicateFinder:
         self.index = dedupe.DuplicateIndex(_fingerprint(row) for row in rows)
         self.known_pairs = set(session.execute(
             select(DuplicateLink.paper_id, DuplicateLink.other_id)
-        ).tuples())
+        ).all())
 
     def detect(self, session: Session, paper_ids: list[int], now: datetime) -> int:
         """Link the given (new) papers to what they duplicate; returns how many links were made."""

@@ -60,7 +60,7 @@ Progress = Callable[[int, int], None]  # (advance by, total) for a progress bar
 
 def watermarks(db: Database) -> dict[str, date]:
     with db.session() as session:
-        return dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).tuples())
+        return dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
 
 
 def plan_windows(

@@ -149,7 +149,9 @@ def stored_pmids(session: Session, pmids: Iterable[str]) -> dict[str, int]:
     pmids = list(pmids)
     for start in range(0, len(pmids), 500):
         chunk = pmids[start:start + 500]
-        found.update(session.execute(select(Paper.pmid, Paper.id).where(Paper.pmid.in_(chunk))))
+        found.update(session.execute(
+            select(Paper.pmid, Paper.id).where(Paper.pmid.in_(chunk))
+        ).all())
     return found
 
 
@@ -215,7 +217,7 @@ def link_therapies(
         have.update(session.execute(
             select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
             .where(TherapyPaper.paper_id.in_(ids[start:start + 500]))
-        ).tuples())
+        ).all())
     new = sorted(wanted - have)
     session.add_all(
         TherapyPaper(therapy_id=t, paper_id=p, first_found_at=now, run_id=run_id) for t, p in new

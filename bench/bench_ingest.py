@@ -1,0 +1,138 @@
+"""Ingest benchmark: parse, classify, deduplicate and store N PubMed records in SQLite.
+
+Prints records/s for raw lxml iterparse (the floor), for tracker's streaming parser, and end to end
+(parse + classify + dedupe + upsert + therapy links, committed in batches as a poll does), plus the
+peak memory of each stage, measured in a fresh subprocess so stages do not share a heap.
+
+    python bench/bench_ingest.py [--records 50000] [--batch 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+
+def make_file(path: Path, n: int) -> None:
+    from tracker.demo.synth import synthetic_records
+    from tracker.pubmed.xmlwrite import write_articleset
+
+    with path.open("wb") as out:
+        write_articleset(synthetic_records(n), out)
+
+
+def stage_floor(path: Path, _batch: int) -> int:
+    from lxml import etree
+
+    count = 0
+    for _, element in etree.iterparse(str(path), events=("end",), tag="PubmedArticle",
+                                      resolve_entities=False, no_network=True, load_dtd=False):
+        count += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return count
+
+
+def stage_parse(path: Path, _batch: int) -> int:
+    from tracker.pubmed.parse import iter_records
+
+    return sum(1 for _ in iter_records(path))
+
+
+def stage_store(path: Path, batch_size: int) -> int:
+    from tracker.db import Database
+    from tracker.duplicates import DuplicateFinder
+    from tracker.models import Therapy
+    from tracker.pubmed.parse import iter_records
+    from tracker.records import PaperRecord
+    from tracker.store import link_therapies, upsert_records
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/bench.db")
+        db.migrate()
+        with db.session() as session:
+            session.add(Therapy(id="bench", name="bench", category="x", status="x", query="x"))
+        with db.session() as session:
+            finder = DuplicateFinder(session)
+        count = 0
+        batch: list[PaperRecord] = []
+
+        def commit(batch):
+            now = datetime.now()
+            with db.session() as session:
+                result = upsert_records(session, batch, run_id=None, now=now)
+                link_therapies(session, [("bench", i) for i in result.ids.values()],
+                               run_id=None, now=now)
+                finder.detect(session, list(result.new.values()), now)
+
+        for record in iter_records(path):
+            if not isinstance(record, PaperRecord):
+                continue
+            batch.append(record)
+            count += 1
+            if len(batch) >= batch_size:
+                commit(batch)
+                batch = []
+        if batch:
+            commit(batch)
+        db.dispose()
+    return count
+
+
+STAGES = {"floor": stage_floor, "parse": stage_parse, "store": stage_store}
+
+
+def run_stage(name: str, path: Path, batch: int) -> dict:
+    """One stage in a child process: its own wall time and peak resident memory."""
+    code = (
+        "import json, resource, sys, time; sys.path.insert(0, 'bench');"
+        "import bench_ingest as b; from pathlib import Path;"
+        "t = time.perf_counter();"
+        f"n = b.STAGES[{name!r}](Path({str(path)!r}), {batch});"
+        "s = time.perf_counter() - t;"
+        "print(json.dumps({'n': n, 'seconds': s,"
+        " 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "efetch.xml"
+        started = time.perf_counter()
+        make_file(path, args.records)
+        size_mb = path.stat().st_size / 1e6
+        print(f"{args.records:,} synthetic PubMed records, {size_mb:.0f} MB of EFetch XML "
+              f"(made in {time.perf_counter() - started:.1f} s)")
+        print(f"{'stage':<44}{'records/s':>12}{'seconds':>10}{'peak MB':>10}")
+        labels = {
+            "floor": "lxml iterparse, no field extraction (floor)",
+            "parse": "tracker.pubmed.parse.iter_records",
+            "store": "end to end into SQLite (classify, dedupe)",
+        }
+        for name, label in labels.items():
+            figures = run_stage(name, path, args.batch)
+            assert figures["n"] == args.records, figures
+            rate = figures["n"] / figures["seconds"]
+            print(f"{label:<44}{rate:>12,.0f}{figures['seconds']:>10.1f}"
+                  f"{figures['peak_mb']:>10.0f}")
+    print(f"(peak MB is the process's maximum resident set, interpreter included; "
+          f"ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB)")
+
+
+if __name__ == "__main__":
+    main()

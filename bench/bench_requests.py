@@ -1,0 +1,99 @@
+"""How many HTTP requests, and how long, a backfill of N records costs at NCBI's 3 requests/s.
+
+Runs the real client (search_ids + fetch by id, and fetch_search through the history server)
+against the local E-utilities server with simulated network latency, and compares the requests
+sent with the floor: one ESearch per create-date window that fits PubMed's 9,999 paging limit
+plus ceil(N / batch_size) EFetches.
+
+    .venv/bin/python bench/bench_requests.py                 # N = 1,000, 10,000, 50,000
+    .venv/bin/python bench/bench_requests.py --sizes 500,2000 --latency 0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tracker.config import Settings  # noqa: E402
+from tracker.demo.server import EutilsServer  # noqa: E402
+from tracker.demo.synth import synthetic_records  # noqa: E402
+from tracker.pubmed.eutils import MAX_IDS, EutilsClient  # noqa: E402
+from tracker.pubmed.transport import Throttle, Transport  # noqa: E402
+
+EVERYTHING = '"1900/01/01"[crdt] : "3000/12/31"[crdt]'  # matches every synthetic record
+START = date(2025, 3, 1)
+WINDOW = (START, START + timedelta(days=364))  # synthetic records are created within a year
+
+
+def run(n: int, strategy: str, latency: float, batch_size: int) -> dict:
+    records = list(synthetic_records(n, start_date=START))
+    with EutilsServer(records, latency=latency) as server:
+        settings = Settings(eutils_url=server.url, email="bench@example.org",
+                            batch_size=batch_size, backoff_base=0.5, backoff_max=5.0)
+        transport = Transport(settings, throttle=Throttle())
+        client = EutilsClient(settings, transport)
+        started = time.perf_counter()
+        if strategy == "ids":
+            result = client.search_ids(EVERYTHING, WINDOW)
+            got = sum(1 for _ in client.fetch(result.ids))
+        else:
+            got = sum(1 for _ in client.fetch_search(EVERYTHING, WINDOW))
+        wall = time.perf_counter() - started
+        log = list(server.requests)
+    searches = sum(1 for r in log if r.endpoint == "esearch.fcgi")
+    fetches = sum(1 for r in log if r.endpoint == "efetch.fcgi")
+    floor = math.ceil(n / MAX_IDS) + math.ceil(n / batch_size)
+    busiest = _max_in_window(sorted(r.time for r in log))
+    return {
+        "n": n, "strategy": strategy, "records": got, "missing": len(client.missing),
+        "esearch": searches, "efetch": fetches, "requests": len(log), "floor": floor,
+        "retries": transport.stats.retries, "wall": wall,
+        "paced": (len(log) - 1) / settings.rate_limit, "busiest": busiest,
+    }
+
+
+def _max_in_window(times: list[float]) -> int:
+    best, left = 0, 0
+    for right, t in enumerate(times):
+        while t - times[left] >= 1.0:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000",
+                        help="comma-separated record counts (default: 1000,10000,50000)")
+    parser.add_argument("--latency", type=float, default=0.1,
+                        help="seconds the server waits before each answer (default 0.1)")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--strategy", choices=("ids", "history", "both"), default="both")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    strategies = ("ids", "history") if args.strategy == "both" else (args.strategy,)
+
+    header = (f"{'N':>7} {'strategy':>8} {'records':>8} {'missing':>7} {'ESearch':>7} "
+              f"{'EFetch':>6} {'requests':>8} {'floor':>6} {'retries':>7} {'wall s':>7} "
+              f"{'paced s':>7} {'max/1s':>6}")
+    print(f"latency {args.latency}s per request, batch {args.batch_size}, limit 3 requests/s; "
+          "floor = ceil(N/9999) ESearch + ceil(N/batch) EFetch; paced = (requests-1)/3")
+    print(header)
+    print("-" * len(header))
+    for n in sizes:
+        for strategy in strategies:
+            row = run(n, strategy, args.latency, args.batch_size)
+            print(f"{row['n']:>7} {row['strategy']:>8} {row['records']:>8} {row['missing']:>7} "
+                  f"{row['esearch']:>7} {row['efetch']:>6} {row['requests']:>8} "
+                  f"{row['floor']:>6} {row['retries']:>7} {row['wall']:>7.1f} "
+                  f"{row['paced']:>7.1f} {row['busiest']:>6}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The `tracker` command as a user meets it: help, errors on one line, init, poll, status."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from records_factory import make_record
+from tracker.cli import cli, main
+from tracker.db import Database
+from tracker.models import Paper, Reference, Run, Therapy
+
+
+def run(capsys, *argv):
+    """Run `tracker argv...`; return (exit code, stdout, stderr)."""
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def env(monkeypatch, eutils_server, db_url):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
+    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
+    return eutils_server
+
+
+def counts(db_url):
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            return {
+                model.__name__: session.scalar(select(func.count()).select_from(model))
+                for model in (Paper, Run, Therapy, Reference)
+            }
+    finally:
+        database.dispose()
+
+
+def all_commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from all_commands(command, (*prefix, name))
+
+
+def test_every_command_explains_itself(capsys):
+    for path, command in all_commands(cli):
+        assert command.help and len(command.help) > 20, path
+        code, out, _ = run(capsys, *path, "--help")
+        assert code == 0 and "Usage:" in out, path
+
+
+def test_init_twice_changes_nothing(capsys, env, db_url):
+    code, out, err = run(capsys, "init", "--skip-references")
+    assert code == 0, err
+    first = counts(db_url)
+    assert first["Therapy"] == 15 and first["Reference"] == 10
+    code, out, _ = run(capsys, "init", "--skip-references")
+    assert code == 0 and "0 rows added or updated" in out
+    assert counts(db_url) == first
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("poll", "--therapy", "ect"), "unknown therapy 'ect'"),
+        (("poll", "--since", "2025-13-01"), "is not a date"),
+        (("report", "--since", "yesterday"), "is not a date"),
+        (("poll", "--since", "2025-07-01", "--until", "2025-06-01"), "is after"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(capsys, env, db_url, argv, message):
+    run(capsys, "init", "--skip-references")
+    before = counts(db_url)
+    code, out, err = run(capsys, *argv)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert counts(db_url) == before
+
+
+def test_broken_config_file(capsys, tmp_path, env):
+    (tmp_path / "broken.toml").write_text("[pubmed]\nbatch_size = -1\n")
+    code, _, err = run(capsys, "--config", str(tmp_path / "broken.toml"), "config")
+    assert code == 1 and "batch_size" in err and len(err.strip().splitlines()) == 1
+
+
+def test_commands_before_init_say_what_to_do(capsys, env):
+    code, _, err = run(capsys, "status")
+    assert code == 1 and "run `tracker init`" in err
+
+
+def test_rejected_query_writes_nothing(capsys, tmp_path, env, db_url):
+    seeds = tmp_path / "seeds"
+    import shutil
+
+    from tracker.config import default_seeds_dir
+
+    shutil.copytree(default_seeds_dir(), seeds)
+    text = (seeds / "therapies.toml").read_text()
+    (seeds / "therapies.toml").write_text(text.replace("arketamine[tiab]", "arketamine[badtag]"))
+    env_vars = ("--config", str(tmp_path / "t.toml"))
+    (tmp_path / "t.toml").write_text(f'[paths]\nseeds = "{seeds}"\n')
+    run(capsys, *env_vars, "init", "--skip-references")
+    before = counts(db_url)
+    code, _, err = run(capsys, *env_vars, "poll", "--therapy", "ketamine")
+    assert code == 3 and "badtag" in err.lower() and len(err.strip().splitlines()) == 1
+    assert counts(db_url) == before
+
+
+def test_poll_status_and_config(capsys, env, db_url):
+    env.add_records([make_record("90000301", "Psilocybin for treatment-resistant depression",
+                                 date(2025, 3, 10))])
+    assert run(capsys, "init", "--skip-references")[0] == 0
+    code, out, err = run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-06-30")
+    assert code == 0, err
+    assert "1 new papers" in out
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "poll" in out and "2025-06-30" in out
+    code, out, _ = run(capsys, "therapies")
+    assert code == 0 and "psilocybin" in out
+    code, out, _ = run(capsys, "config")
+    assert code == 0 and env.url in out

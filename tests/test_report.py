@@ -1,0 +1,329 @@
+"""The evidence report: what it counts, what it lists apart, and how each format shows it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from tracker import render
+from tracker.errors import ConfigError, UnknownTherapyError
+from tracker.models import NoticeLink, Paper
+from tracker.models import Reference as ReferenceRow
+from tracker.records import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    PaperRecord,
+    PartialDate,
+    PublicationType,
+)
+from tracker.report import build_report
+from tracker.store import link_therapies, sync_therapies, upsert_records
+
+NOW = datetime(2025, 6, 2, 9, 30)
+SINCE, UNTIL = date(2025, 5, 19), date(2025, 5, 25)
+RCT = PublicationType("D016449", "Randomized Controlled Trial")
+META = PublicationType("D017418", "Meta-Analysis")
+ARTICLE = PublicationType("D016428", "Journal Article")
+RETRACTED = PublicationType("D016441", "Retracted Publication")
+RETRACTION = PublicationType("D016440", "Retraction of Publication")
+XSS_TITLE = "Theta burst <script>alert(1)</script> and <img src=x onerror=alert(2)> in TRD"
+
+
+def record(pmid: str, title: str, types, created: date, **extra) -> PaperRecord:
+    values = dict(
+        pmid=pmid, title=title, publication_types=tuple(types), entrez_date=created,
+        status="MEDLINE", authors=(Author("Moreau", "Lea", "L"), Author("Okafor", "Ben", "B")),
+        journal="Journal of Affective Disorders", journal_abbrev="J Affect Disord",
+        pub_date=PartialDate(created.year, created.month), doi=f"10.5555/trd.{pmid}",
+        abstract=(AbstractSection("We enrolled 84 patients.", "METHODS", "METHODS"),),
+        raw_xml=f"<PubmedArticle>{pmid}</PubmedArticle>".encode(),
+    )
+    values.update(extra)
+    return PaperRecord(**values)
+
+
+def store(db, baseline, items):
+    """items: (PaperRecord, therapy ids); returns PMID -> paper id."""
+    with db.session() as session:
+        sync_therapies(session, baseline)
+        result = upsert_records(session, [r for r, _ in items], run_id=None, now=NOW)
+        link_therapies(
+            session, [(t, result.ids[r.pmid]) for r, therapies in items for t in therapies],
+            run_id=None, now=NOW,
+        )
+        return result.ids
+
+
+@pytest.fixture
+def papers(db, baseline):
+    """A week with one of everything the report must tell apart."""
+    ids = store(db, baseline, [
+        # in the period, counted
+        (record("41000001", XSS_TITLE, [RCT, ARTICLE], date(2025, 5, 19),
+                databanks=(("ClinicalTrials.gov", "NCT01234567"),)), ["rtms"]),
+        (record("41000002", "Ketamine infusions: a meta-analysis", [META], date(2025, 5, 25)),
+         ["ketamine", "esketamine"]),
+        (record("41000003", "A cohort of patients after rTMS", [ARTICLE], date(2025, 5, 21)),
+         ["rtms"]),
+        # period boundaries: the day before and the day after
+        (record("41000004", "rTMS trial from the week before", [RCT], date(2025, 5, 18)),
+         ["rtms"]),
+        (record("41000005", "rTMS trial from the week after", [RCT], date(2025, 5, 26)),
+         ["rtms"]),
+        # before the baseline date (2025-01-28)
+        (record("41000006", "An old rTMS meta-analysis", [META], date(2024, 11, 5)), ["rtms"]),
+        # in the period, but not to be counted
+        (record("41000007", "Duplicate of the cohort", [ARTICLE], date(2025, 5, 22)), ["rtms"]),
+        (record("41000008", "Off-topic rTMS paper about tinnitus", [RCT], date(2025, 5, 20)),
+         ["rtms"]),
+        (record("41000009", "Retracted rTMS trial", [RCT, RETRACTED], date(2025, 5, 20),
+                comments_corrections=(CommentCorrection("RetractionIn", "41000010"),)),
+         ["rtms"]),
+        (record("41000010", "Retraction: Retracted rTMS trial", [RETRACTION], date(2025, 5, 23),
+                comments_corrections=(CommentCorrection("RetractionOf", "41000009"),)),
+         ["rtms"]),
+        (record("41000011", "Deleted record", [RCT], date(2025, 5, 22)), ["rtms"]),
+        # a baseline reference, retracted long before the period
+        (record("41000012", "Myelin disorders and stem cells", [ARTICLE, RETRACTED],
+                date(2016, 9, 1)), []),
+    ])
+    with db.session() as session:
+        duplicate = session.get(Paper, ids["41000007"])
+        duplicate.canonical_id = ids["41000003"]
+        excluded = session.get(Paper, ids["41000008"])
+        excluded.inclusion, excluded.exclusion_reason = "excluded", "about tinnitus, not TRD"
+        excluded.decided_at = NOW
+        session.get(Paper, ids["41000011"]).deleted = True
+        session.add(ReferenceRow(
+            key="ricci-2025#1", document="ricci-2025", number=1, citation="Aydinli 2016",
+            title="Myelin disorders and stem cells", first_author="Aydinli FI",
+            journal="Turk J Biol", year=2016, pmid="41000012", resolution="resolved",
+            matches=[], cited_for=[],
+        ))
+        session.add(NoticeLink(paper_pmid="41000012", notice_pmid="41000099", kind="retraction",
+                               source="test", found_at=datetime(2023, 1, 5)))
+    return ids
+
+
+def make(db, baseline, **options):
+    options.setdefault("since", SINCE)
+    options.setdefault("until", UNTIL)
+    with db.session() as session:
+        return build_report(session, baseline, generated_at=NOW, **options)
+
+
+def section(report, therapy_id):
+    return next(t for t in report.therapies if t.id == therapy_id)
+
+
+def test_counts_only_canonical_included_unretracted_papers_in_the_period(db, baseline, papers):
+    report = make(db, baseline)
+    rtms = section(report, "rtms")
+    assert rtms.new_by_level["rct"] == 1  # the XSS-titled trial; not the retracted/deleted/excluded
+    assert rtms.new_by_level["observational"] + rtms.new_by_level["unclassified"] == 1
+    assert rtms.new_total == 2
+    assert {p.pmid for p in rtms.highlights} == {"41000001"}
+    listed = {p.pmid for g in rtms.others for p in g.papers} | {p.pmid for p in rtms.highlights}
+    assert listed == {"41000001", "41000003"}
+    assert section(report, "ketamine").new_by_level["systematic_review"] == 1
+    assert section(report, "esketamine").new_total == 1
+    assert section(report, "vns").new_total == 0
+
+
+def test_previous_period_cumulative_and_baseline_changes(db, baseline, papers):
+    rtms = section(make(db, baseline), "rtms")
+    assert rtms.previous_by_level["rct"] == 1  # 2025-05-18, the day before
+    assert rtms.change_vs_previous == 1
+    assert rtms.at_baseline_by_level["systematic_review"] == 1  # the 2024 meta-analysis
+    assert rtms.at_baseline_total == 1
+    assert rtms.cumulative_total == 4  # baseline SR, week-before RCT, this week's two
+    assert rtms.change_since_baseline == 3
+    assert rtms.cumulative_by_level["rct"] == 2  # the week-after trial is not yet counted
+
+
+def test_window_boundaries_are_inclusive(db, baseline, papers):
+    rtms = section(make(db, baseline, since=date(2025, 5, 18), until=date(2025, 5, 26)), "rtms")
+    assert rtms.new_by_level["rct"] == 3
+    assert section(make(db, baseline, since=UNTIL, until=UNTIL), "rtms").new_total == 0
+
+
+def test_excluded_listed_apart_with_reason(db, baseline, papers):
+    report = make(db, baseline)
+    assert [(p.pmid, p.exclusion_reason) for p in report.excluded] == [
+        ("41000008", "about tinnitus, not TRD")
+    ]
+    for fmt in ("html", "md", "txt"):
+        assert "about tinnitus, not TRD" in render.render(report, fmt)
+
+
+def test_retraction_is_a_notice_and_an_event(db, baseline, papers):
+    rtms = section(make(db, baseline), "rtms")
+    retractions = [n for n in rtms.notices if n.kind == "retraction"]
+    assert [(n.paper_pmid, n.notice_pmid) for n in retractions] == [("41000009", "41000010")]
+    assert rtms.retracted == 1
+    assert any("1 paper on" in e and "retracted" in e for e in rtms.events)
+    html = render.render(make(db, baseline), "html")
+    assert "https://pubmed.ncbi.nlm.nih.gov/41000010/" in html
+
+
+def test_baseline_reference_retraction_always_reported(db, baseline, papers):
+    report = make(db, baseline)
+    ref = next(r for r in report.references if r.key == "ricci-2025#1")
+    assert ref.retracted and ref.pmid == "41000012"
+    assert any("ricci-2025#1" in a for a in report.alerts)
+    text = render.render(report, "txt")
+    assert "!! Baseline reference ricci-2025#1" in text
+
+
+def test_references_say_plainly_when_they_do_not_match(db, baseline, papers):
+    report = make(db, baseline)
+    ricci = [r for r in report.references if r.document == "ricci-2025"]
+    assert len(ricci) == 5
+    assert all(r.verdict == "no_match" for r in ricci)
+    unresolved = next(r for r in ricci if r.number == 2)
+    assert unresolved.pmid is None
+    assert "Repetitive transcranial magnetic stimulation" in unresolved.verdict_text
+    html = render.render(report, "html")
+    assert "does not match any tracked therapy" in html
+    assert "PMID unresolved" in html
+
+
+def test_demo_banner_only_with_demo_papers(db, baseline, papers):
+    assert make(db, baseline).demo is False
+    assert "DEMO DATA" not in render.render(make(db, baseline), "html")
+    store(db, baseline, [(record("90000001", "Demo trial", [RCT], date(2025, 5, 20)), ["vns"])])
+    report = make(db, baseline)
+    assert report.demo is True
+    for fmt in ("html", "md", "txt"):
+        assert "DEMO DATA" in render.render(report, fmt)
+    assert json.loads(render.render(report, "json"))["demo"] is True
+
+
+def test_html_escapes_titles_and_embeds_the_chart(db, baseline, papers):
+    html = render.render(make(db, baseline), "html")
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert 'src="data:image/png;base64,iVBORw0KGgo' in html
+    assert "http://" not in html.replace("http://www.w3.org", "")  # no external assets
+    assert '<link rel="stylesheet"' not in html and "<script" not in html
+    assert "https://pubmed.ncbi.nlm.nih.gov/41000001/" in html
+    assert "https://doi.org/10.5555/trd.41000001" in html
+    assert "NCT01234567" in html
+
+
+def test_markdown_escapes_untrusted_text(db, baseline, papers):
+    md = render.render(make(db, baseline), "md")
+    assert not re.search(r"(?<!\\)<(script|img)", md)  # every "<" of paper text is escaped
+    assert r"\<script\>alert\(1\)\</script\>" in md
+    assert r"\<img src=x onerror=alert\(2\)\>" in md
+    assert "PMID [41000001](https://pubmed.ncbi.nlm.nih.gov/41000001/)" in md
+    assert "| [Repetitive transcranial magnetic stimulation](#rtms) |" in md
+
+
+def test_markdown_escape_function():
+    assert render.md("a*b_c [x](y) <b> #1 | 2\nnext") == (
+        r"a\*b\_c \[x\]\(y\) \<b\> \#1 \| 2 next"
+    )
+
+
+def test_text_report_has_counts_and_links(db, baseline, papers):
+    text = render.render(make(db, baseline), "txt")
+    assert "new: 2 (+1 vs previous period): 1 RCT" in text
+    assert "https://pubmed.ncbi.nlm.nih.gov/41000003/" in text
+    assert "Level from publication type" in text
+    assert "41000007" not in text and "41000011" not in text
+
+
+def test_json_follows_the_documented_schema(db, baseline, papers):
+    data = json.loads(render.render(make(db, baseline), "json"))
+    assert data["schema_version"] == "1"
+    assert data["period"] == {
+        "since": "2025-05-19", "until": "2025-05-25", "unit": "week",
+        "previous_since": "2025-05-12", "previous_until": "2025-05-18",
+    }
+    assert [d["published"] for d in data["baseline"]["documents"]] == ["2025-01-28", "2025-02-28"]
+    rtms = next(t for t in data["therapies"] if t["id"] == "rtms")
+    assert rtms["totals"]["new"] == 2
+    assert rtms["counts"]["change_vs_previous"]["rct"] == 0
+    assert rtms["highlights"][0]["pmid"] == "41000001"
+    assert rtms["highlights"][0]["title"] == XSS_TITLE  # JSON carries the raw text
+    assert rtms["highlights"][0]["level"]["source"] == "publication_type"
+    assert rtms["trend"][-1]["date"] == "2025-05-25"
+    assert rtms["trend"][-1]["cumulative"]["rct"] == 2
+    assert [p["pmid"] for p in data["excluded"]] == ["41000008"]
+    assert len(data["references"]) == 10
+    assert [lv["value"] for lv in data["levels"]][:2] == ["systematic_review", "rct"]
+
+
+def test_ris_and_csv_exports_hold_the_period_papers_once(db, baseline, papers):
+    report = make(db, baseline)
+    ris = render.export(report, "ris")
+    assert ris.count("TY  - JOUR") == 3  # the meta-analysis is in two therapies, listed once
+    assert ris.count("ER  - ") == 3
+    assert "AN  - 41000002" in ris and "DO  - 10.5555/trd.41000002" in ris
+    assert "AU  - Moreau L" in ris and "41000009" not in ris
+    rows = list(csv.DictReader(io.StringIO(render.export(report, "csv"))))
+    assert [r["pmid"] for r in rows] == ["41000002", "41000001", "41000003"]
+    assert rows[0]["therapies"] == "esketamine ketamine"
+    assert rows[1]["trial_ids"] == "NCT01234567"
+
+
+def test_csv_neutralises_formulas():
+    assert render.cell("=HYPERLINK(\"http://x\")").startswith("'=")
+    assert render.cell("+1") == "'+1" and render.cell("plain") == "plain"
+
+
+def test_therapy_filter_and_bad_options(db, baseline, papers):
+    report = make(db, baseline, therapy_ids=["ketamine"])
+    assert [t.id for t in report.therapies] == ["ketamine"]
+    with pytest.raises(UnknownTherapyError):
+        make(db, baseline, therapy_ids=["homeopathy"])
+    with pytest.raises(ConfigError):
+        make(db, baseline, since=UNTIL, until=SINCE)
+    with pytest.raises(ConfigError):
+        make(db, baseline, period="fortnight")
+    with pytest.raises(ConfigError):
+        render.render(report, "pdf")
+
+
+def test_monthly_trend_points_end_on_until(db, baseline, papers):
+    rtms = section(make(db, baseline, period="month"), "rtms")
+    days = [p.day for p in rtms.trend]
+    assert days[0] == date(2024, 11, 5) and days[-1] == UNTIL
+    assert date(2025, 1, 31) in days and date(2025, 4, 30) in days
+    counts = [sum(p.by_level.values()) for p in rtms.trend]
+    assert counts == sorted(counts) and counts[-1] == rtms.cumulative_total
+
+
+def test_write_uses_the_dated_default_name(db, baseline, papers, tmp_path):
+    report = make(db, baseline)
+    reports = tmp_path / "reports" / "nested"
+    for fmt in render.FORMATS:
+        path = render.write(report, fmt, None, reports)
+        assert path == reports / f"trd-report_2025-05-19_2025-05-25.{fmt}"
+        assert path.stat().st_size > 100
+    chosen = render.write(report, "md", tmp_path / "out" / "mine.md", reports)
+    assert chosen.read_text(encoding="utf-8").startswith("# Treatment-resistant depression")
+
+
+def test_merged_duplicate_links_move_to_the_canonical_paper(db, baseline, papers):
+    ids = store(db, baseline, [
+        (record("41000020", "Focused ultrasound RCT", [RCT], date(2025, 5, 20)), []),
+        (record("41000021", "Focused ultrasound RCT (duplicate)", [RCT], date(2025, 5, 20)),
+         ["focused_ultrasound"]),
+    ])
+    with db.session() as session:
+        session.get(Paper, ids["41000021"]).canonical_id = ids["41000020"]
+        assert session.scalar(select(Paper.canonical_id).where(Paper.pmid == "41000020")) is None
+    fus = section(make(db, baseline), "focused_ultrasound")
+    assert [p.pmid for p in fus.highlights] == ["41000020"]
+    assert any(e.startswith("First randomised controlled trial") for e in fus.events)

@@ -1,0 +1,380 @@
+"""Deterministic, realistic-shaped PubMed records for benchmarks, load tests and the offline demo.
+
+Why synthetic: NCBI is not reachable from tests or the demo, and real records cannot be shipped
+in bulk. These have the shapes that matter downstream (structured abstracts, indexed and
+not-yet-indexed statuses, RCTs and meta-analyses, retraction notices linked both ways, DOIs,
+PMCIDs, inline markup) and the same seed always gives the same records.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+
+from lxml import etree
+
+from tracker.pubmed.xmlwrite import article_element
+from tracker.records import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    PaperRecord,
+    PartialDate,
+    PublicationType,
+)
+
+# therapy name in text, MeSH descriptor (name, UI) or None when MeSH has no own heading
+THERAPIES = [
+    ("intravenous ketamine", ("Ketamine", "D007649")),
+    ("esketamine nasal spray", ("Ketamine", "D007649")),
+    ("repetitive transcranial magnetic stimulation",
+     ("Transcranial Magnetic Stimulation", "D050781")),
+    ("vagus nerve stimulation", ("Vagus Nerve Stimulation", "D055536")),
+    ("deep brain stimulation of the subcallosal cingulate", ("Deep Brain Stimulation", "D046690")),
+    ("transcranial direct current stimulation",
+     ("Transcranial Direct Current Stimulation", "D065908")),
+    ("psilocybin with psychological support", ("Psilocybin", "D011562")),
+    ("focused ultrasound", None),
+    ("real-time fMRI neurofeedback", None),
+    ("pharmacogenomic-guided antidepressant selection", None),
+    ("digital cognitive behavioural therapy", ("Cognitive Behavioral Therapy", "D015928")),
+]
+DESIGNS = [  # weight, title pattern, publication types (UI, name), abstract structured?
+    (14, "A randomized controlled trial of {t} in treatment-resistant depression",
+     [("D016449", "Randomized Controlled Trial"), ("D016428", "Journal Article")], True),
+    (6, "{T} for treatment-resistant depression: a systematic review and meta-analysis",
+     [("D017418", "Meta-Analysis"), ("D000078182", "Systematic Review"),
+      ("D016428", "Journal Article")], True),
+    (10, "{T} in treatment-resistant depression: a narrative review",
+     [("D016454", "Review"), ("D016428", "Journal Article")], False),
+    (8, "An open-label phase II trial of {t} for treatment-resistant major depression",
+     [("D017427", "Clinical Trial, Phase II"), ("D016430", "Clinical Trial"),
+      ("D016428", "Journal Article")], True),
+    (12, "Real-world outcomes of {t} in patients with treatment-resistant depression",
+     [("D064888", "Observational Study"), ("D016428", "Journal Article")], True),
+    (5, "Sustained remission after {t}: a case report",
+     [("D002363", "Case Reports"), ("D016428", "Journal Article")], False),
+    (25, "Predictors of response to {t} in treatment-resistant depression",
+     [("D016428", "Journal Article")], True),
+]
+MARKUP_TITLE = "{T} and 5-HT2A receptor occupancy in treatment-resistant depression"
+STATUSES = [("MEDLINE", 55), ("PubMed-not-MEDLINE", 8), ("In-Data-Review", 7),
+            ("In-Process", 12), ("Publisher", 18)]
+INDEXED = {"MEDLINE", "PubMed-not-MEDLINE"}
+JOURNALS = [
+    ("The American journal of psychiatry", "Am J Psychiatry"),
+    ("JAMA psychiatry", "JAMA Psychiatry"),
+    ("Journal of affective disorders", "J Affect Disord"),
+    ("Biological psychiatry", "Biol Psychiatry"),
+    ("Brain stimulation", "Brain Stimul"),
+    ("Neuropsychopharmacology", "Neuropsychopharmacology"),
+    ("The lancet. Psychiatry", "Lancet Psychiatry"),
+    ("Translational psychiatry", "Transl Psychiatry"),
+    ("Depression and anxiety", "Depress Anxiety"),
+    ("Frontiers in psychiatry", "Front Psychiatry"),
+]
+LAST_NAMES = ["Smith", "García", "Müller", "Chen", "Okafor", "Kowalski", "Nakamura", "Rossi",
+              "Dubois", "Andersson", "Patel", "O'Brien", "van der Berg", "Silva", "Kim", "Novak",
+              "Haddad", "Ivanova", "Lindqvist", "Moreau", "Schmidt", "Yilmaz", "Costa", "Park"]
+FORE_NAMES = ["Anna", "James", "Mei", "Olusegun", "Piotr", "Yuki", "Giulia", "Camille", "Lars",
+              "Priya", "Sean", "Marieke", "João", "Ji-Woo", "Eva", "Omar", "Elena", "Karin"]
+AFFILIATIONS = [
+    "Department of Psychiatry, University Hospital, Zurich, Switzerland.",
+    "Center for Depression Research, Massachusetts General Hospital, Boston, MA, USA.",
+    "Institute of Psychiatry, Psychology & Neuroscience, King's College London, London, UK.",
+    "Department of Neurosurgery, Charité - Universitätsmedizin Berlin, Berlin, Germany.",
+    "Centre for Addiction and Mental Health, Toronto, Ontario, Canada.",
+    "Department of Psychiatry, Kyoto University, Kyoto, Japan.",
+]
+COLLECTIVES = ["TRD Neuromodulation Consortium", "Ketamine Response Study Group"]
+COMMON_MESH = [("Humans", "D006801"), ("Female", "D005260"), ("Male", "D008297"),
+               ("Adult", "D000328"), ("Middle Aged", "D008875"),
+               ("Treatment Outcome", "D016896")]
+TRD_MESH = ("Depressive Disorder, Treatment-Resistant", "D061218")
+QUALIFIERS = ["therapy", "drug therapy", "methods", "administration & dosage", "adverse effects"]
+KEYWORDS = ["treatment-resistant depression", "remission", "neuromodulation", "glutamate",
+            "suicidality", "biomarkers", "relapse prevention", "BDNF"]
+SEASONS = ["Spring", "Summer", "Fall", "Winter"]
+
+RETRACTED_EVERY, RETRACTION_GAP = 211, 37  # record i with i % 211 == 5 is retracted by i + 37
+ERRATUM_EVERY, ERRATUM_GAP = 149, 11
+
+
+class _Random(random.Random):
+    """random.Random with cheap choice/randint/sample: generation speed matters, uniformity less."""
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def randrange(self, stop: int) -> int:
+        return int(self.random() * stop)
+
+    def sample(self, population, k: int) -> list:
+        """k distinct items: a rotation of the population, cut to length."""
+        start = int(self.random() * len(population))
+        return (population[start:] + population[:start])[:k]
+
+
+def synthetic_records(
+    n: int,
+    *,
+    seed: int = 0,
+    start_pmid: int = 90_000_001,
+    start_date: date = date(2025, 3, 1),
+) -> Iterator[PaperRecord]:
+    """Yield n records, PMIDs counting up from start_pmid, entrez dates within a year of start_date.
+
+    Links are consistent both ways inside the batch: a retracted article carries RetractionIn and
+    its notice (a later PMID) carries RetractionOf; likewise ErratumIn / ErratumFor.
+    """
+    rng = _Random(seed)
+    pool = _author_pool(rng)
+    design_weights = [d[0] for d in DESIGNS]
+    status_names = [s for s, _ in STATUSES]
+    status_weights = [w for _, w in STATUSES]
+    for index in range(n):
+        pmid = start_pmid + index
+        retracted_by = _target(index, n, RETRACTED_EVERY, RETRACTION_GAP, start_pmid)
+        retracts = _source(index, RETRACTED_EVERY, RETRACTION_GAP, start_pmid)
+        corrected_by = _target(index, n, ERRATUM_EVERY, ERRATUM_GAP, start_pmid)
+        corrects = _source(index, ERRATUM_EVERY, ERRATUM_GAP, start_pmid)
+        entrez = start_date + timedelta(days=rng.randrange(365))
+        status = rng.choices(status_names, status_weights)[0]
+        if retracts or corrects:
+            record = _notice(rng, pmid, entrez, status, retracts, corrects)
+        elif not (retracted_by or corrected_by) and rng.random() < 0.01:
+            record = _book(rng, pmid, entrez, pool)
+        else:
+            record = _article(rng, pmid, entrez, status, design_weights, pool)
+        links = []
+        if retracted_by:
+            links.append(CommentCorrection("RetractionIn", retracted_by, "Synthetic notice"))
+            types = (*record.publication_types, PublicationType("D016441", "Retracted Publication"))
+            record = replace(record, publication_types=types)
+        if corrected_by:
+            links.append(CommentCorrection("ErratumIn", corrected_by, "Synthetic erratum"))
+        if links:
+            record = replace(record, comments_corrections=(*record.comments_corrections, *links))
+        if record.kind == "article" and rng.random() < 0.08:
+            record = _with_markup(record, rng)
+        yield record
+
+
+def _article(
+    rng: random.Random, pmid: int, entrez: date, status: str, weights, pool
+) -> PaperRecord:
+    therapy, mesh_term = rng.choice(THERAPIES)
+    _, pattern, types, structured = rng.choices(DESIGNS, weights)[0]
+    title = pattern.format(t=therapy, T=therapy[0].upper() + therapy[1:]) + "."
+    journal, abbrev = rng.choice(JOURNALS)
+    indexed = status in INDEXED
+    if not indexed:  # new records carry only basic publication types until indexing
+        types = [t for t in types if t[0] in ("D016428", "D016454")] or [types[-1]]
+    randomized = types[0][0] == "D016449"
+    in_print = indexed or rng.random() < 0.3
+    return PaperRecord(
+        pmid=str(pmid),
+        version=2 if rng.random() < 0.02 else 1,
+        status=status,
+        title=title,
+        vernacular_title=_vernacular(rng),
+        abstract=_abstract(rng, therapy, structured),
+        authors=_authors(rng, pool),
+        journal=journal,
+        journal_abbrev=abbrev,
+        volume=str(rng.randint(10, 380)) if in_print else None,
+        issue=str(rng.randint(1, 12)) if in_print and rng.random() < 0.9 else None,
+        pages=_pages(rng) if in_print else None,
+        pub_date=_pub_date(rng, entrez),
+        electronic_date=entrez - timedelta(days=rng.randint(0, 20)) if rng.random() < 0.7 else None,
+        entrez_date=entrez,
+        pubmed_date=entrez + timedelta(days=rng.randint(0, 1)),
+        date_revised=entrez + timedelta(days=rng.randint(0, 120)),
+        languages=("eng",) if rng.random() < 0.95 else ("eng", rng.choice(["ger", "fre", "chi"])),
+        publication_types=tuple(PublicationType(ui, name) for ui, name in types),
+        mesh=_mesh(rng, mesh_term) if indexed else (),
+        keywords=tuple(rng.sample(KEYWORDS, rng.randint(0, 5))),
+        databanks=(("ClinicalTrials.gov", f"NCT0{rng.randint(1000000, 6999999)}"),)
+        if randomized and rng.random() < 0.6
+        else (),
+        doi=f"10.5555/trd.{pmid}" if rng.random() < 0.85 else None,
+        pmcid=f"PMC{pmid - 78_000_000}" if rng.random() < 0.3 else None,
+    )
+
+
+def _notice(
+    rng: random.Random,
+    pmid: int,
+    entrez: date,
+    status: str,
+    retracts: str | None,
+    corrects: str | None,
+) -> PaperRecord:
+    """A retraction notice or a published erratum pointing at an earlier record."""
+    journal, abbrev = rng.choice(JOURNALS)
+    kind, links = [], []
+    if retracts:
+        kind.append(("D016440", "Retraction of Publication"))
+        links.append(CommentCorrection("RetractionOf", retracts, f"{abbrev}. 2025"))
+    if corrects:
+        kind.append(("D016425", "Published Erratum"))
+        links.append(CommentCorrection("ErratumFor", corrects, f"{abbrev}. 2025"))
+    what = "Retraction notice" if retracts else "Erratum"
+    title = f"{what} to: study {retracts or corrects}."
+    return PaperRecord(
+        pmid=str(pmid),
+        status=status,
+        title=title,
+        journal=journal,
+        journal_abbrev=abbrev,
+        pub_date=PartialDate(year=entrez.year, month=entrez.month, day=entrez.day),
+        entrez_date=entrez,
+        pubmed_date=entrez,
+        date_revised=entrez + timedelta(days=rng.randint(0, 30)),
+        languages=("eng",),
+        publication_types=tuple(PublicationType(ui, name) for ui, name in kind),
+        comments_corrections=tuple(links),
+        doi=f"10.5555/trd.{pmid}",
+    )
+
+
+def _book(rng: random.Random, pmid: int, entrez: date, pool) -> PaperRecord:
+    therapy, _ = rng.choice(THERAPIES)
+    return PaperRecord(
+        pmid=str(pmid),
+        kind="book",
+        title=f"{therapy[0].upper()}{therapy[1:]} in depression.",
+        abstract=_abstract(rng, therapy, structured=False),
+        authors=_authors(rng, pool)[:3],
+        journal="StatPearls",
+        pub_date=PartialDate(year=entrez.year, month=entrez.month),
+        entrez_date=entrez,
+        pubmed_date=entrez,
+        date_revised=entrez,
+        languages=("eng",),
+        publication_types=(PublicationType("D016454", "Review"),),
+    )
+
+
+def _abstract(rng: random.Random, therapy: str, structured: bool) -> tuple[AbstractSection, ...]:
+    if rng.random() < 0.05:
+        return ()
+    n = rng.randint(20, 400)
+    response = rng.randint(18, 65)
+    sections = [
+        ("BACKGROUND", f"Up to a third of patients with major depression do not respond to two "
+         f"adequate antidepressant trials; {therapy} has been proposed for this group."),
+        ("METHODS", f"We enrolled {n} adults with treatment-resistant depression and followed them "
+         f"for {rng.choice([4, 6, 8, 12, 26, 52])} weeks; the primary outcome was the change in "
+         f"MADRS score."),
+        ("RESULTS", f"Response occurred in {response}% of participants (95% CI "
+         f"{response - 7}-{response + 7}%, p={rng.choice(['0.001', '0.02', '0.04', '0.21'])}); "
+         f"{rng.randint(1, 15)}% reported transient adverse effects."),
+        ("CONCLUSIONS", f"{therapy[0].upper()}{therapy[1:]} may benefit a subset of patients "
+         f"with treatment-resistant depression; larger controlled studies are needed."),
+    ]
+    if not structured:
+        return (AbstractSection(" ".join(text for _, text in sections)),)
+    return tuple(AbstractSection(text, label, label) for label, text in sections)
+
+
+def _author_pool(rng: random.Random, size: int = 499) -> list[Author]:
+    """Authors made once and reused: a record takes a run of them, as co-author groups recur."""
+    pool = []
+    for _ in range(size):
+        fore = rng.choice(FORE_NAMES)
+        pool.append(
+            Author(
+                last_name=rng.choice(LAST_NAMES),
+                fore_name=fore,
+                initials=fore[0],
+                affiliations=tuple(rng.sample(AFFILIATIONS, rng.choice([0, 1, 1, 1, 2]))),
+            )
+        )
+    return pool
+
+
+def _authors(rng: random.Random, pool: list[Author]) -> tuple[Author, ...]:
+    authors = rng.sample(pool, rng.randint(1, 12))
+    if rng.random() < 0.05:
+        authors.append(Author(collective_name=rng.choice(COLLECTIVES)))
+    return tuple(authors)
+
+
+def _mesh(rng: random.Random, therapy_term) -> tuple[MeshHeading, ...]:
+    headings = [MeshHeading(*TRD_MESH, major=True, qualifiers=("therapy",))]
+    if therapy_term:
+        qualifiers = tuple(rng.sample(QUALIFIERS, rng.randint(0, 2)))
+        headings.append(MeshHeading(*therapy_term, major=rng.random() < 0.7, qualifiers=qualifiers))
+    for name, ui in rng.sample(COMMON_MESH, rng.randint(1, len(COMMON_MESH))):
+        headings.append(MeshHeading(name, ui))
+    return tuple(sorted(headings, key=lambda h: h.descriptor))
+
+
+def _pub_date(rng: random.Random, entrez: date) -> PartialDate:
+    roll = rng.random()
+    if roll < 0.55:
+        return PartialDate(year=entrez.year, month=entrez.month, day=entrez.day)
+    if roll < 0.85:
+        return PartialDate(year=entrez.year, month=entrez.month)
+    if roll < 0.93:
+        return PartialDate(year=entrez.year, season=rng.choice(SEASONS))
+    if roll < 0.97:
+        return PartialDate(year=entrez.year)
+    return PartialDate(medline_date=f"{entrez.year} Nov-{entrez.year + 1} Jan")
+
+
+def _pages(rng: random.Random) -> str:
+    first = rng.randint(1, 2400)
+    return f"{first}-{first + rng.randint(3, 14)}" if rng.random() < 0.8 else f"e{first}"
+
+
+def _vernacular(rng: random.Random) -> str | None:
+    if rng.random() < 0.02:
+        return "Behandlungsresistente Depression: aktuelle Therapieoptionen."
+    return None
+
+
+def _with_markup(record: PaperRecord, rng: random.Random) -> PaperRecord:
+    """Give a record a title with <sub> and an abstract with <i>, kept in raw_xml as NCBI would."""
+    base = rng.choice(THERAPIES)[0]
+    title = MARKUP_TITLE.format(T=base[0].upper() + base[1:]) + "."
+    record = replace(record, title=title)
+    element = article_element(record)
+    title_element = element.find("MedlineCitation/Article/ArticleTitle")
+    before, after = title.split("5-HT2A", 1)
+    title_element.text = before + "5-HT"
+    sub = etree.SubElement(title_element, "sub")
+    sub.text = "2A"
+    sub.tail = after
+    for section in element.iterfind("MedlineCitation/Article/Abstract/AbstractText"):
+        text = section.text or ""
+        if "p=" in text:
+            head, tail = text.split("p=", 1)
+            section.text = head
+            italic = etree.SubElement(section, "i")
+            italic.text = "p"
+            italic.tail = "=" + tail
+    raw = etree.tostring(element, encoding="utf-8", xml_declaration=False)
+    return replace(record, raw_xml=raw)
+
+
+def _target(index: int, n: int, every: int, gap: int, start_pmid: int) -> str | None:
+    """The PMID of the later notice that points at record `index`, if it has one."""
+    if index % every == 5 and index + gap < n:
+        return str(start_pmid + index + gap)
+    return None
+
+
+def _source(index: int, every: int, gap: int, start_pmid: int) -> str | None:
+    """The PMID the notice at `index` points at, if this index is a notice."""
+    earlier = index - gap
+    if earlier >= 0 and earlier % every == 5:
+        return str(start_pmid + earlier)
+    return None

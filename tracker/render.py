@@ -1,0 +1,269 @@
+"""Turning a Report into text: Jinja2 templates (HTML, Markdown, plain text), JSON, RIS and CSV.
+
+Paper titles and abstracts come from PubMed and are untrusted: the HTML environment autoescapes,
+the Markdown templates pass every piece of paper text through `md` (backslash escapes), and no
+template marks paper text safe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import textwrap
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from tracker.charts import trend_data_uri
+from tracker.errors import ConfigError
+from tracker.report import PaperItem, Report, TherapySection
+
+FORMATS = ("html", "md", "txt", "json", "ris", "csv")
+TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "txt": "report.txt.j2"}
+EXTENSIONS = {"html": "html", "md": "md", "txt": "txt", "json": "json", "ris": "ris", "csv": "csv"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~&!])")
+CSV_COLUMNS = (
+    "pmid", "title", "authors", "journal", "pub_date", "create_date", "doi", "level",
+    "level_label", "level_source", "level_confidence", "level_reason", "design", "sample_size",
+    "trial_ids", "therapies", "pubmed_url", "is_demo",
+)
+
+
+def md(text: object) -> str:
+    """Markdown-escape one piece of text and keep it on one line."""
+    flat = " ".join(str(text).split())
+    return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def signed(number: int) -> str:
+    if number > 0:
+        return f"+{number}"
+    if number < 0:
+        return f"\u2212{-number}"
+    return "\u00b10"
+
+
+def level_summary(counts: dict[str, int], report: Report) -> str:
+    parts = [f"{counts[i.value]} {i.short}" for i in report.levels if counts.get(i.value)]
+    return ", ".join(parts) if parts else "none"
+
+
+def level_legend(report: Report) -> str:
+    return "; ".join(f"{i.short} = {i.label}" for i in report.levels) + "."
+
+
+def wrap(text: str, width: int = 78, indent: str = "", hanging: str | None = None) -> str:
+    """Fill text to width; continuation lines take `hanging` (default: the first indent)."""
+    return textwrap.fill(
+        " ".join(str(text).split()), width=width, initial_indent=indent,
+        subsequent_indent=indent if hanging is None else hanging, break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("tracker", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, signed=signed, wrap=wrap)
+    env.globals.update(level_summary=level_summary, level_legend=level_legend)
+    return env
+
+
+ENV = environment()
+
+
+def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise ConfigError(f"unknown report format {fmt!r} (known: {', '.join(allowed)})")
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report as HTML, Markdown, plain text or JSON."""
+    check_format(fmt, ("html", "md", "txt", "json"))
+    if fmt == "json":
+        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    chart = trend_data_uri(report) if fmt == "html" else None
+    return ENV.get_template(TEMPLATES[fmt]).render(report=report, chart=chart)
+
+
+def export(report: Report, fmt: str) -> str:
+    """The period's counted papers for a reference manager (RIS) or a spreadsheet (CSV)."""
+    check_format(fmt, ("ris", "csv"))
+    return to_ris(report.papers) if fmt == "ris" else to_csv(report.papers)
+
+
+def default_name(report: Report, fmt: str) -> str:
+    return f"trd-report_{report.since.isoformat()}_{report.until.isoformat()}.{EXTENSIONS[fmt]}"
+
+
+def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> Path:
+    """Render or export to a file; without output, to the dated default name in reports_dir."""
+    check_format(fmt, FORMATS)
+    text = export(report, fmt) if fmt in ("ris", "csv") else render(report, fmt)
+    if output is None:
+        path = Path(reports_dir) / default_name(report, fmt)
+    elif Path(output).is_dir():
+        path = Path(output) / default_name(report, fmt)
+    else:
+        path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    newline = "" if fmt == "csv" else None  # csv writes its own \r\n line ends
+    with path.open("w", encoding="utf-8", newline=newline) as handle:
+        handle.write(text)
+    return path
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def _day(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def paper_to_dict(paper: PaperItem) -> dict:
+    return {
+        "pmid": paper.pmid, "title": paper.title, "authors": list(paper.authors),
+        "journal": paper.journal, "pub_date": paper.pub_date, "create_date": _day(paper.created),
+        "doi": paper.doi, "pubmed_url": paper.pubmed_url, "doi_url": paper.doi_url,
+        "abstract": paper.abstract,
+        "level": {
+            "value": paper.level, "label": paper.level_label, "rank": paper.level_rank,
+            "source": paper.level_source, "confidence": paper.level_confidence,
+            "reason": paper.level_reason,
+        },
+        "design": paper.design, "sample_size": paper.sample_size,
+        "trial_ids": list(paper.trial_ids), "therapies": list(paper.therapies),
+        "is_demo": paper.is_demo, "inclusion": paper.inclusion,
+        "exclusion_reason": paper.exclusion_reason,
+    }
+
+
+def therapy_to_dict(section: TherapySection) -> dict:
+    return {
+        "id": section.id, "name": section.name, "category": section.category,
+        "status": section.status,
+        "counts": {
+            "new": section.new_by_level, "previous": section.previous_by_level,
+            "cumulative": section.cumulative_by_level,
+            "at_baseline": section.at_baseline_by_level,
+            "change_vs_previous": section.change_vs_previous_by_level(),
+            "change_since_baseline": section.change_since_baseline_by_level(),
+        },
+        "totals": {
+            "new": section.new_total, "previous": section.previous_total,
+            "cumulative": section.cumulative_total, "at_baseline": section.at_baseline_total,
+            "change_vs_previous": section.change_vs_previous,
+            "change_since_baseline": section.change_since_baseline,
+        },
+        "highlights": [paper_to_dict(p) for p in section.highlights],
+        "papers_by_level": {g.level.value: [paper_to_dict(p) for p in g.papers]
+                            for g in section.others},
+        "notices": [
+            {"kind": n.kind, "label": n.kind_label, "paper_pmid": n.paper_pmid,
+             "paper_title": n.paper_title, "notice_pmid": n.notice_pmid,
+             "notice_title": n.notice_title, "date": _day(n.date),
+             "baseline_reference": n.baseline_reference}
+            for n in section.notices
+        ],
+        "events": list(section.events),
+        "retracted": section.retracted,
+        "trend": [{"date": _day(p.day), "cumulative": p.by_level} for p in section.trend],
+    }
+
+
+def report_to_dict(report: Report) -> dict:
+    """The JSON document described in docs/report-json.md."""
+    return {
+        "schema_version": report.schema_version,
+        "period": {
+            "since": _day(report.since), "until": _day(report.until), "unit": report.period,
+            "previous_since": _day(report.previous_since),
+            "previous_until": _day(report.previous_until),
+        },
+        "generated_at": _day(report.generated_at),
+        "demo": report.demo,
+        "alerts": list(report.alerts),
+        "baseline": {
+            "date": _day(report.baseline_date),
+            "documents": [
+                {"id": d.id, "title": d.title, "author": d.author, "journal": d.journal,
+                 "published": _day(d.published), "doi": d.doi, "note": d.note}
+                for d in report.documents
+            ],
+        },
+        "levels": [{"value": i.value, "label": i.label, "rank": i.rank, "short": i.short}
+                   for i in report.levels],
+        "therapies": [therapy_to_dict(s) for s in report.therapies],
+        "excluded": [paper_to_dict(p) for p in report.excluded],
+        "references": [
+            {"key": r.key, "document": r.document, "number": r.number, "citation": r.citation,
+             "pmid": r.pmid, "resolution": r.resolution, "cited_for": list(r.cited_for),
+             "matches": list(r.matches), "context": r.context, "verdict": r.verdict,
+             "verdict_text": r.verdict_text, "retracted": r.retracted}
+            for r in report.references
+        ],
+    }
+
+
+# --- RIS and CSV --------------------------------------------------------------------------------
+
+def _ris_line(tag: str, value: object) -> str:
+    return f"{tag}  - {' '.join(str(value).split())}"
+
+
+def to_ris(papers: tuple[PaperItem, ...]) -> str:
+    """RIS records (TY JOUR ... ER) that Zotero and EndNote import; one per paper."""
+    lines: list[str] = []
+    for paper in papers:
+        lines.append(_ris_line("TY", "JOUR"))
+        lines.append(_ris_line("TI", paper.title))
+        lines += [_ris_line("AU", a) for a in paper.authors]
+        if paper.journal:
+            lines.append(_ris_line("JO", paper.journal))
+        if paper.pub_date:
+            year = paper.pub_date[:4]
+            if year.isdigit():
+                lines.append(_ris_line("PY", year))
+        lines.append(_ris_line("DA", paper.created.strftime("%Y/%m/%d")))
+        if paper.doi:
+            lines.append(_ris_line("DO", paper.doi))
+        lines.append(_ris_line("AN", paper.pmid))
+        lines.append(_ris_line("UR", paper.pubmed_url))
+        if paper.abstract:
+            lines.append(_ris_line("AB", paper.abstract))
+        lines.append(_ris_line("KW", paper.level_label))
+        lines += [_ris_line("KW", t) for t in paper.therapies]
+        lines.append(_ris_line("N1", f"Evidence level: {paper.level_label} ({paper.provenance})"))
+        lines.append("ER  - ")
+        lines.append("")
+    return "\r\n".join(lines)
+
+
+def cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (titles are untrusted)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
+def to_csv(papers: tuple[PaperItem, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for p in papers:
+        writer.writerow(cell(v) for v in [
+            p.pmid, p.title, "; ".join(p.authors), p.journal or "", p.pub_date or "",
+            p.created.isoformat(), p.doi or "", p.level, p.level_label, p.level_source,
+            f"{p.level_confidence:.2f}", p.level_reason, p.design or "",
+            "" if p.sample_size is None else p.sample_size, " ".join(p.trial_ids),
+            " ".join(p.therapies), p.pubmed_url, "yes" if p.is_demo else "no",
+        ])
+    return buffer.getvalue()
