@@ -130,8 +130,9 @@ def main() -> None:
             rate = figures["n"] / figures["seconds"]
             print(f"{label:<44}{rate:>12,.0f}{figures['seconds']:>10.1f}"
                   f"{figures['peak_mb']:>10.0f}")
-    print(f"(peak MB is the process's maximum resident set, interpreter included; "
-          f"ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB)")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"(peak MB: the stage process's maximum resident set, interpreter included; "
+          f"this driver: {own} MB)")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""The baseline: therapies and seed-document references, as data (therapies.toml, references.toml)."""
+"""The baseline as data: therapies.toml and references.toml."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker.records import AbstractSection, Author, MeshHeading, PartialDate, PaperRecord, PublicationType
+from tracker.records import (
+    AbstractSection,
+    Author,
+    MeshHeading,
+    PaperRecord,
+    PartialDate,
+    PublicationType,
+)
 
 JOURNAL_ARTICLE = PublicationType("D016428", "Journal Article")
 RCT = PublicationType("D016449", "Randomized Controlled Trial")

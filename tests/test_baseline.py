@@ -59,7 +59,8 @@ def test_a_user_adds_a_therapy(seeds_copy):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ('id = "ect"\nname = "ECT"\ncategory = "x"\nstatus = "x"\n', "missing required field 'query'"),
+        ('id = "ect"\nname = "ECT"\ncategory = "x"\nstatus = "x"\n',
+         "missing required field 'query'"),
         ('id = "ect"\nname = "ECT"\ncategory = "x"\nstatus = "x"\nquery = \'"ECT"[mh]\'\n',
          "no \\[tiab\\] synonyms"),
         ('id = "ECT!"\nname = "ECT"\ncategory = "x"\nstatus = "x"\nquery = "ect[tiab]"\n',

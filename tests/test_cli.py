@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from records_factory import make_record
 from tracker.cli import cli, main
 from tracker.db import Database
 from tracker.models import Paper, Reference, Run, Therapy
+
+from records_factory import make_record
 
 
 def run(capsys, *argv):

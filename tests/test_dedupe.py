@@ -347,6 +347,17 @@ def test_records_pubmed_links_are_not_duplicates():
     assert duplicates([review], update) == []
 
 
+def test_an_update_does_not_match_copies_of_what_it_updates():
+    review = record("100", title="Ketamine for depression: a Cochrane review", year=2023)
+    copy = record("150", title="Ketamine for depression: a Cochrane review.", year=2024)
+    update = record("200", title="Ketamine for depression: a Cochrane review", year=2024,
+                    links=(("UpdateOf", "100"),))
+    index = DuplicateIndex([fingerprint(1, review), fingerprint(2, copy)])
+    assert index.matches(fingerprint(3, update)) == []
+    index = DuplicateIndex([fingerprint(1, review), fingerprint(3, update)])
+    assert [m.other_id for m in index.matches(fingerprint(2, copy))] == [1]
+
+
 def test_conflicting_dois_cost_points():
     first = record("100", doi="10.1/a")
     second = record("200", doi="10.1/b")

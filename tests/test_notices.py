@@ -3,9 +3,9 @@
 from dataclasses import replace
 from datetime import date, datetime
 
+from records_factory import make_record
 from sqlalchemy import select
 
-from records_factory import make_record
 from tracker.models import NoticeLink, Paper, PaperChange, Reference, Run
 from tracker.notices import (
     Claim,

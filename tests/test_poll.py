@@ -5,12 +5,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from eutils_faults import server_error
-from records_factory import RCT, make_record
 from tracker.errors import PubMedError, QueryRejectedError
 from tracker.models import Paper, Run, TherapyPaper, Watermark
 from tracker.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+
+from eutils_faults import server_error
+from records_factory import RCT, make_record
 
 TODAY = date(2025, 6, 30)
 

@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from records_factory import make_record
 from tracker.db import Database
 from tracker.models import Paper, TherapyPaper
 from tracker.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+
+from records_factory import make_record
 
 ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 

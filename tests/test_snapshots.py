@@ -5,9 +5,9 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
+from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 from sqlalchemy import select, update
 
-from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 from tracker.models import Paper, Snapshot
 from tracker.notices import link_notices
 from tracker.pubmed.xmlwrite import article_xml

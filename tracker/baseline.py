@@ -207,7 +207,7 @@ def load_baseline(seeds_dir: Path) -> Baseline:
             file=e.text("file", False), note=e.text("note", False),
         ))
     if not documents:
-        raise BaselineError(f"{path}: no [[document]] entries; the baseline needs its seed documents")
+        raise BaselineError(f"{path}: no [[document]] entries; the baseline needs them")
 
     pathways = []
     for i, table in enumerate(data.get("pathway", []), 1):
@@ -254,7 +254,9 @@ def load_baseline(seeds_dir: Path) -> Baseline:
     )
 
 
-def load_references(path: Path, document_ids: set[str], therapy_ids: set[str]) -> tuple[Reference, ...]:
+def load_references(
+    path: Path, document_ids: set[str], therapy_ids: set[str]
+) -> tuple[Reference, ...]:
     data = _read_toml(path)
     references = []
     keys = set()

@@ -143,7 +143,8 @@ def _print_references(statuses, baseline: Baseline) -> None:
     for s in statuses:
         matches = ", ".join(names[m] for m in s.matches if m in names)
         table.add_row(
-            s.key, s.pmid or "—", f"{s.resolution}" + (f" ({s.resolved_by})" if s.resolved_by else ""),
+            s.key, s.pmid or "—",
+            s.resolution + (f" ({s.resolved_by})" if s.resolved_by else ""),
             matches or "[bold red]none[/]", s.context or "",
         )
     out.print(table)

@@ -37,7 +37,8 @@ Notices never merge with anything that is not itself a notice: errata, retractio
 expressions of concern, comments, letters and replies share their article's title on purpose.
 Notices are matched among themselves by identifier only, because their titles ("Erratum") say
 nothing. Two records that PubMed itself links (CommentsCorrections: ErratumFor, UpdateOf, ...) are
-known to be distinct and never match either.
+known to be distinct and never match either; nor, by title, does a record match a copy of what it
+is linked to (an updated review and the print copy of the review it updates).
 
 Candidates come from blocking keys, never from all pairs: the DOI, the PMCID, the exact normalised
 title, the first author with the year (and the years either side), and the two or three rarest
@@ -375,6 +376,7 @@ class DuplicateIndex:
 
     def __init__(self, fingerprints: Iterable[Fingerprint] = ()):
         self._by_id: dict[int, Fingerprint] = {}
+        self._by_pmid: dict[str, list[int]] = defaultdict(list)
         self._doi: dict[str, list[int]] = defaultdict(list)
         self._pmcid: dict[str, list[int]] = defaultdict(list)
         self._title: dict[str, list[int]] = defaultdict(list)
@@ -394,6 +396,7 @@ class DuplicateIndex:
         if old == fp:
             return
         pid = fp.paper_id
+        self._by_pmid[fp.pmid].append(pid)
         if fp.doi:
             self._doi[fp.doi].append(pid)
         if fp.pmcid:
@@ -445,10 +448,29 @@ class DuplicateIndex:
             elif not fp.notice and fp.title and other.title and _years_close(fp, other):
                 self.comparisons += 1
                 score, reason = title_score(fp, other, cutoff=threshold)
-                if score >= threshold:
+                if score >= threshold and not self._linked_work(fp, other, threshold):
                     found.append(Match(fp.paper_id, other_id, "title", round(score, 1), reason))
         found.sort(key=lambda m: (-m.score, m.other_id))
         return found
+
+    def _linked_work(self, fp: Fingerprint, other: Fingerprint, threshold: float) -> bool:
+        """Is one of them linked (an update, a republication...) to a copy of the other?
+
+        PubMed links a record to one PMID; the same work's other records carry no link, so
+        without this an update would look like a duplicate of every copy of what it updates.
+        """
+        for mine, theirs in ((fp, other), (other, fp)):
+            for pmid in mine.linked_pmids:
+                for linked_id in self._by_pmid.get(pmid, ()):
+                    linked = self._by_id[linked_id]
+                    if linked.paper_id in (mine.paper_id, theirs.paper_id):
+                        continue
+                    if _identifier_match(theirs, linked) or (
+                        _years_close(theirs, linked)
+                        and title_score(theirs, linked, cutoff=threshold)[0] >= threshold
+                    ):
+                        return True
+        return False
 
 
 def find_duplicates(

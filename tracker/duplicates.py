@@ -90,12 +90,12 @@ def canonical_root(session: Session, paper_id: int) -> int:
 
 
 def merge(session: Session, first_id: int, second_id: int) -> None:
-    """Count the two as one: the earlier-stored paper (lower id) stays canonical."""
-    keep = canonical_root(session, first_id)
-    fold = canonical_root(session, second_id)
-    if keep == fold:
+    """Count the two as one: the older PubMed record (lower PMID) stays canonical."""
+    roots = {canonical_root(session, first_id), canonical_root(session, second_id)}
+    if len(roots) == 1:
         return
-    keep, fold = sorted((keep, fold))
+    pmids = dict(session.execute(select(Paper.id, Paper.pmid).where(Paper.id.in_(roots))).all())
+    keep, fold = sorted(roots, key=lambda paper_id: (len(pmids[paper_id]), pmids[paper_id]))
     for paper in session.scalars(
         select(Paper).where(or_(Paper.id == fold, Paper.canonical_id == fold))
     ):

@@ -6,7 +6,7 @@
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
     └── PubMedError              E-utilities failed after every retry
-        ├── QueryRejectedError   PubMed refused the query itself (bad field, syntax): retrying won't help
+        ├── QueryRejectedError   PubMed refused the query itself: retrying won't help
         ├── ResponseError        a malformed, truncated or error-bearing answer
         └── TransportError       HTTP status, timeout or connection failure
 """

@@ -53,7 +53,7 @@ class Paper(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     vernacular_title: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[list] = mapped_column(JSON, default=list)  # [{label, category, text}]
-    authors: Mapped[list] = mapped_column(JSON, default=list)  # [{last, fore, initials, collective}]
+    authors: Mapped[list] = mapped_column(JSON, default=list)  # [{last, fore, ...}]
     first_author: Mapped[str | None] = mapped_column(String(200))
     journal: Mapped[str | None] = mapped_column(String(400))
     journal_abbrev: Mapped[str | None] = mapped_column(String(200))
@@ -214,7 +214,7 @@ class DuplicateLink(Base):
     kind: Mapped[str] = mapped_column(String(20))  # doi, pmcid, title
     score: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="possible")  # possible/confirmed/rejected
+    status: Mapped[str] = mapped_column(String(20), default="possible")  # possible, confirmed...
     decided_by: Mapped[str | None] = mapped_column(String(100))  # a person, or rule:doi
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)

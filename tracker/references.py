@@ -142,7 +142,9 @@ def _match_therapies(session: Session, baseline: Baseline) -> None:
 
 
 def reference_statuses(session: Session) -> list[ReferenceStatus]:
-    rows = session.scalars(select(ReferenceRow).order_by(ReferenceRow.document, ReferenceRow.number))
+    rows = session.scalars(
+        select(ReferenceRow).order_by(ReferenceRow.document, ReferenceRow.number)
+    )
     return [
         ReferenceStatus(
             key=r.key, citation=r.citation, pmid=r.pmid, resolution=r.resolution,

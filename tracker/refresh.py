@@ -77,6 +77,30 @@ class RefreshSummary:
     counterparts_missing: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def describe(self) -> str:
+        """A few lines for the CLI."""
+        lines = [
+            f"Refresh {self.status} (run {self.run_id}), modified {self.since} to {self.until}: "
+            f"{self.modified} tracked record(s) modified, {self.unindexed} re-checked for "
+            f"indexing, {self.references} baseline reference(s) new.",
+            f"Fetched {self.fetched}: {self.updated} changed, {self.unchanged} unchanged, "
+            f"{self.new_papers} new (notices, originals, references), {self.deleted} deleted.",
+        ]
+        if self.changes:
+            lines.append("Changes: " + ", ".join(
+                f"{name} {count}" for name, count in sorted(self.changes.items())
+            ))
+        if self.notice_links or self.newly_retracted:
+            lines.append(f"{self.notice_links} notice link(s) new; "
+                         f"{self.newly_retracted} paper(s) newly retracted.")
+        if self.missing:
+            lines.append(f"PubMed did not return {len(self.missing)} tracked record(s): "
+                         + ", ".join(self.missing[:10]))
+        if self.counterparts_missing:
+            lines.append(f"{len(self.counterparts_missing)} notice counterpart(s) still not "
+                         "stored: " + ", ".join(self.counterparts_missing[:10]))
+        return "\n".join(lines)
+
     def counts(self) -> dict:
         return {
             "window": [self.since.isoformat(), self.until.isoformat()],

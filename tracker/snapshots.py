@@ -191,7 +191,7 @@ def _counted_papers(session: Session) -> list[Counted]:
         .join(Paper, Paper.id == TherapyPaper.paper_id)
         .where(
             Paper.canonical_id.is_(None), Paper.deleted.is_(False),
-            Paper.inclusion != "excluded",
+            Paper.inclusion != "excluded", Paper.notice_kind.is_(None),
         )
     ).all()
     retracted = {row.id: row for row in rows if row.retracted}

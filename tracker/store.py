@@ -35,7 +35,7 @@ def decompress(blob: bytes) -> bytes:
 
 
 def paper_columns(record: PaperRecord) -> dict:
-    """Every Paper column that derives from the record: parsed fields, evidence and identity keys."""
+    """Every Paper column derived from the record: parsed fields, evidence, identity keys."""
     found = evidence.classify(record)
     fp = dedupe.fingerprint(0, record)
     first = record.first_author
@@ -226,7 +226,9 @@ def link_therapies(
     return new
 
 
-def mark_deleted(session: Session, pmids: Iterable[str], *, run_id: int | None, now: datetime) -> int:
+def mark_deleted(
+    session: Session, pmids: Iterable[str], *, run_id: int | None, now: datetime
+) -> int:
     """PubMed withdrew these PMIDs: keep the rows, flag them, record the change."""
     count = 0
     for paper in session.scalars(select(Paper).where(Paper.pmid.in_(list(pmids)))):

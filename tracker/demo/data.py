@@ -15,8 +15,8 @@ from tracker.records import (
     Author,
     CommentCorrection,
     MeshHeading,
-    PartialDate,
     PaperRecord,
+    PartialDate,
     PublicationType,
 )
 
@@ -204,6 +204,7 @@ def _reference_records(start: int) -> list[PaperRecord]:
             entrez_date=date(ref.year, 6, 1), pubmed_date=date(ref.year, 6, 1),
             languages=("eng",), publication_types=(JOURNAL_ARTICLE,),
             keywords=(DEMO_KEYWORD,),
+            abstract=(AbstractSection(f"Demo stand-in for the seed reference on {ref.topic}."),),
         ))
     return records
 
@@ -211,13 +212,16 @@ def _reference_records(start: int) -> list[PaperRecord]:
 def demo_waves() -> tuple[list[PaperRecord], list[PaperRecord]]:
     """The records PubMed 'has' before the first poll, and those that appear before the second."""
     waves: dict[int, list[PaperRecord]] = {1: [], 2: []}
+    planned: dict[tuple, PaperRecord] = {}
     for index, (therapy, design, wave, offset) in enumerate(PLAN):
-        waves[wave].append(_record(index, therapy, design, wave, offset))
+        record = _record(index, therapy, design, wave, offset)
+        waves[wave].append(record)
+        planned[(therapy, design, wave, offset)] = record
     first, second = waves[1], waves[2]
     next_pmid = PMID_START + len(PLAN)
 
     # A ketamine trial from wave 1 is retracted in wave 2: the notice and the updated original.
-    retracted = first[PLAN.index(("ketamine", "rct", 1, 35))]
+    retracted = planned[("ketamine", "rct", 1, 35)]
     notice = PaperRecord(
         pmid=str(next_pmid), status="Publisher",
         title=f"Retraction: {retracted.title}", journal=retracted.journal,
@@ -241,7 +245,7 @@ def demo_waves() -> tuple[list[PaperRecord], list[PaperRecord]]:
     ))
 
     # An erratum titled like its article: must stay a separate record, never merged.
-    corrected = first[PLAN.index(("rtms", "meta", 1, 40))]
+    corrected = planned[("rtms", "meta", 1, 40)]
     second.append(PaperRecord(
         pmid=str(next_pmid + 1), status="Publisher", title=f"Erratum: {corrected.title}",
         journal=corrected.journal, journal_abbrev=corrected.journal_abbrev,
@@ -255,14 +259,14 @@ def demo_waves() -> tuple[list[PaperRecord], list[PaperRecord]]:
     ))
 
     # PubMed holding one article twice: the same DOI (in upper case, as a URL) under a new PMID.
-    doubled = first[PLAN.index(("psilocybin", "rct", 1, 12))]
+    doubled = planned[("psilocybin", "rct", 1, 12)]
     second.append(replace(
         doubled, pmid=str(next_pmid + 2), status="Publisher",
         doi="https://doi.org/" + (doubled.doi or "").upper(), entrez_date=date(2025, 6, 6),
         pubmed_date=date(2025, 6, 6), raw_xml=b"",
     ))
     # ... and a near-duplicate: the same trial re-issued with small title edits and no DOI.
-    echoed = first[PLAN.index(("vns", "cohort", 1, 20))]
+    echoed = planned[("vns", "cohort", 1, 20)]
     second.append(replace(
         echoed, pmid=str(next_pmid + 3), status="Publisher", doi=None,
         title=echoed.title.replace("Long-term", "Long term").replace(":", " -"),

@@ -8,12 +8,16 @@ and what still does not come back is reported in `missing`, never dropped silent
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 from urllib.parse import quote_plus
 
 from lxml import etree
@@ -32,6 +36,7 @@ SPLIT_TARGET = 8000  # aim parts below the limit so one split usually suffices
 EARLIEST = date(1800, 1, 1)  # the window searched when the caller gives none
 LATEST = date(3000, 12, 31)
 MAX_HISTORY_RENEWALS = 5
+FETCH_AHEAD = 3  # EFetch requests in flight while the caller handles a batch
 CITMATCH_URL_BUDGET = 1500  # characters of bdata per ECitMatch request, to stay a short GET
 
 # ERROR texts that mean "ask again later" rather than "this query is wrong"
@@ -44,6 +49,7 @@ PAGING_BUG = re.compile(r"cannot be larger than", re.IGNORECASE)
 HISTORY_GONE = re.compile(r"unable to obtain query", re.IGNORECASE)
 
 Item = PaperRecord | DeletedCitation
+T = TypeVar("T")
 Window = tuple[date, date]
 
 
@@ -134,8 +140,15 @@ class EutilsClient:
         wanted = list(dict.fromkeys(str(p) for p in pmids))
         seen: set[str] = set()
         skipped: list[str] = []
-        for batch in _chunks(wanted, self.settings.batch_size):
-            yield from self._fetch_batch(batch, seen, skipped)
+        batches = list(_chunks(wanted, self.settings.batch_size))
+        jobs = [lambda b=b: self._efetch({"id": ",".join(b)}) for b in batches]
+        for batch, items in zip(batches, _ahead(jobs, FETCH_AHEAD), strict=True):
+            yield from _new_items(items, seen)
+            gone = [p for p in batch if p not in seen]
+            if gone:
+                log.warning("EFetch returned %d of %d records; will refetch %s",
+                            len(batch) - len(gone), len(batch), ",".join(gone[:20]))
+                skipped.extend(gone)
         yield from self._refetch(skipped, seen)
 
     def fetch_search(self, term: str, window: Window | None = None) -> Iterator[Item]:
@@ -249,20 +262,12 @@ class EutilsClient:
                            check=check, post=True)
         return parsed[-1]
 
-    def _fetch_batch(self, batch: list[str], seen: set[str], skipped: list[str]) -> Iterator[Item]:
-        items = self._efetch({"id": ",".join(batch)})
-        yield from _new_items(items, seen)
-        gone = [p for p in batch if p not in seen]
-        if gone:
-            log.warning("EFetch returned %d of %d records; will refetch %s",
-                        len(batch) - len(gone), len(batch), ",".join(gone[:20]))
-            skipped.extend(gone)
-
     def _refetch(self, skipped: list[str], seen: set[str]) -> Iterator[Item]:
         """Ask once more, by id, for what earlier answers left out; record what is still gone."""
         todo = [p for p in dict.fromkeys(skipped) if p not in seen]
-        for batch in _chunks(todo, self.settings.batch_size):
-            items = self._efetch({"id": ",".join(batch)})
+        jobs = [lambda b=b: self._efetch({"id": ",".join(b)})
+                for b in _chunks(todo, self.settings.batch_size)]
+        for items in _ahead(jobs, FETCH_AHEAD):
             yield from _new_items(items, seen)
         self.missing = [p for p in todo if p not in seen]
         if self.missing:
@@ -472,6 +477,32 @@ def _new_items(items: list[Item], seen: set[str]) -> Iterator[Item]:
         elif item.pmid not in seen:
             seen.add(item.pmid)
             yield item
+
+
+def _ahead(jobs: list[Callable[[], T]], depth: int) -> Iterator[T]:
+    """Results of `jobs` in order, with up to `depth` running ahead of the consumer.
+
+    A request spends most of its time waiting on NCBI; running the next ones while the caller
+    stores this batch keeps the pace at the rate limit (the shared throttle still spaces them).
+    """
+    if depth <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job()
+        return
+    pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="eutils-fetch")
+    queue: deque[Future[T]] = deque()
+    try:
+        upcoming = iter(jobs)
+        for job in itertools.islice(upcoming, depth):
+            queue.append(pool.submit(job))
+        while queue:
+            result = queue.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                queue.append(pool.submit(following))
+            yield result
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -1,0 +1,90 @@
+"""Duplicates in the store: identifier matches merge, near-duplicates wait for a person, and a
+person's decision survives later polls and refreshes."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from records_factory import RCT, make_record
+from tracker.duplicates import decide, list_links
+from tracker.models import DuplicateLink, Paper
+from tracker.poll import poll
+from tracker.pubmed.eutils import EutilsClient
+
+TODAY = date(2025, 6, 30)
+TITLE = ("Accelerated intermittent theta burst stimulation for treatment-resistant depression: "
+         "a randomized sham-controlled trial")
+
+
+def canonical(db) -> dict[str, str | None]:
+    with db.session() as session:
+        papers = {p.id: p for p in session.scalars(select(Paper))}
+        return {p.pmid: papers[p.canonical_id].pmid if p.canonical_id else None
+                for p in papers.values()}
+
+
+def test_same_doi_under_two_pmids_is_merged(db, baseline, eutils_server, settings):
+    eutils_server.add_records([
+        make_record("90000501", TITLE, date(2025, 3, 1), doi="10.1000/TBS.2025.01", types=(RCT,)),
+        make_record("90000502", TITLE + ".", date(2025, 3, 20),
+                    doi="https://doi.org/10.1000/tbs.2025.01", status="Publisher"),
+    ])
+    summary = poll(db, EutilsClient(settings), baseline, therapy_ids=["rtms"], today=TODAY)
+    assert summary.duplicates == 1
+    assert canonical(db) == {"90000501": None, "90000502": "90000501"}
+    with db.session() as session:
+        (link,) = list_links(session)
+    assert link.kind == "doi" and link.status == "confirmed" and link.decided_by == "rule:doi"
+
+
+def test_near_duplicate_waits_for_a_person_and_the_decision_sticks(db, baseline, eutils_server,
+                                                                   settings):
+    eutils_server.add_records([
+        make_record("90000601", TITLE, date(2025, 3, 1), author="Lindqvist"),
+        make_record("90000602", TITLE.replace("randomized", "randomised").replace(":", " -"),
+                    date(2025, 3, 9), author="Lindqvist"),
+        # a different trial with a near-identical generic title, other authors: not a duplicate
+        make_record("90000603", "Theta burst stimulation for treatment-resistant depression: a "
+                    "randomized controlled trial", date(2025, 3, 10), author="Takahashi"),
+    ])
+    client = EutilsClient(settings)
+    poll(db, client, baseline, therapy_ids=["rtms"], today=TODAY)
+    with db.session() as session:
+        links = list_links(session)
+    assert [({link.pmid, link.other_pmid}, link.status) for link in links] == [
+        ({"90000601", "90000602"}, "possible")
+    ]
+    assert canonical(db)["90000602"] is None  # possible duplicates still count apart
+
+    with db.session() as session:
+        decide(session, links[0].id, "reject", who="reviewer", note="different cohorts",
+               now=datetime.now())
+    # the same pair seen again by a later poll (re-covered window) and a new version of a record
+    eutils_server.add_records([make_record("90000602", TITLE.replace("randomized", "randomised"),
+                                           date(2025, 3, 9), author="Lindqvist", version=2)])
+    poll(db, client, baseline, therapy_ids=["rtms"], since=date(2025, 3, 1), today=TODAY)
+    with db.session() as session:
+        statuses = session.scalars(select(DuplicateLink.status)).all()
+    assert statuses == ["rejected"]
+
+    with db.session() as session:
+        decide(session, links[0].id, "confirm", who="reviewer", note=None, now=datetime.now())
+    assert canonical(db)["90000602"] == "90000601"
+    poll(db, client, baseline, therapy_ids=["rtms"], since=date(2025, 3, 1), today=TODAY)
+    assert canonical(db)["90000602"] == "90000601"
+
+
+def test_an_erratum_titled_like_its_article_is_never_merged(db, baseline, eutils_server,
+                                                             settings):
+    from tracker.records import CommentCorrection, PublicationType
+
+    eutils_server.add_records([
+        make_record("90000701", TITLE, date(2025, 3, 1), doi="10.1000/tbs.7"),
+        make_record("90000702", f"Erratum: {TITLE}", date(2025, 4, 1),
+                    types=(PublicationType("D016425", "Published Erratum"),),
+                    comments_corrections=(CommentCorrection("ErratumFor", "90000701"),)),
+    ])
+    poll(db, EutilsClient(settings), baseline, therapy_ids=["rtms"], today=TODAY)
+    assert canonical(db) == {"90000701": None, "90000702": None}
+    with db.session() as session:
+        assert list_links(session) == []
