@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import sys
 import time
 from datetime import date, timedelta
@@ -31,30 +32,43 @@ START = date(2025, 3, 1)
 WINDOW = (START, START + timedelta(days=364))  # synthetic records are created within a year
 
 
-def run(n: int, strategy: str, latency: float, batch_size: int) -> dict:
+def serve(n: int, latency: float, conn) -> None:
+    """The server side, in its own process: the client's parsing threads cannot delay it."""
     records = list(synthetic_records(n, start_date=START))
     with EutilsServer(records, latency=latency) as server:
-        settings = Settings(eutils_url=server.url, email="bench@example.org",
-                            batch_size=batch_size, backoff_base=0.5, backoff_max=5.0)
-        transport = Transport(settings, throttle=Throttle())
-        client = EutilsClient(settings, transport)
-        started = time.perf_counter()
-        if strategy == "ids":
-            result = client.search_ids(EVERYTHING, WINDOW)
-            got = sum(1 for _ in client.fetch(result.ids))
-        else:
-            got = sum(1 for _ in client.fetch_search(EVERYTHING, WINDOW))
-        wall = time.perf_counter() - started
-        log = list(server.requests)
-    searches = sum(1 for r in log if r.endpoint == "esearch.fcgi")
-    fetches = sum(1 for r in log if r.endpoint == "efetch.fcgi")
+        conn.send(server.url)
+        conn.recv()  # the client is done
+        conn.send([(r.time, r.endpoint) for r in server.requests])
+
+
+def run(n: int, strategy: str, latency: float, batch_size: int) -> dict:
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=serve, args=(n, latency, child), daemon=True)
+    process.start()
+    url = parent.recv()
+    settings = Settings(eutils_url=url, email="bench@example.org",
+                        batch_size=batch_size, backoff_base=0.5, backoff_max=5.0)
+    transport = Transport(settings, throttle=Throttle())
+    client = EutilsClient(settings, transport)
+    started = time.perf_counter()
+    if strategy == "ids":
+        result = client.search_ids(EVERYTHING, WINDOW)
+        got = sum(1 for _ in client.fetch(result.ids))
+    else:
+        got = sum(1 for _ in client.fetch_search(EVERYTHING, WINDOW))
+    wall = time.perf_counter() - started
+    parent.send("done")
+    log = parent.recv()
+    process.join(timeout=10)
+    searches = sum(1 for _t, endpoint in log if endpoint == "esearch.fcgi")
+    fetches = sum(1 for _t, endpoint in log if endpoint == "efetch.fcgi")
     floor = math.ceil(n / MAX_IDS) + math.ceil(n / batch_size)
-    busiest = _max_in_window(sorted(r.time for r in log))
     return {
         "n": n, "strategy": strategy, "records": got, "missing": len(client.missing),
         "esearch": searches, "efetch": fetches, "requests": len(log), "floor": floor,
         "retries": transport.stats.retries, "wall": wall,
-        "paced": (len(log) - 1) / settings.rate_limit, "busiest": busiest,
+        "paced": (len(log) - 1) / settings.rate_limit,
+        "busiest": _max_in_window(sorted(t for t, _e in log)),
     }
 
 

@@ -8,6 +8,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+
+from tracker.config import Settings
+from tracker.demo.server import EutilsServer
+from tracker.errors import PubMedError, QueryRejectedError, ResponseError, TransportError
+from tracker.pubmed.eutils import Citation, EutilsClient, crdt_term, split_window
+from tracker.pubmed.transport import Throttle, Transport
+from tracker.records import Author, DeletedCitation, PaperRecord, PartialDate
+
 from eutils_faults import (
     bad_gateway,
     cpp_exception,
@@ -27,13 +35,6 @@ from eutils_faults import (
     truncated,
     unavailable,
 )
-
-from tracker.config import Settings
-from tracker.demo.server import EutilsServer
-from tracker.errors import PubMedError, QueryRejectedError, ResponseError, TransportError
-from tracker.pubmed.eutils import Citation, EutilsClient, crdt_term, split_window
-from tracker.pubmed.transport import Throttle, Transport
-from tracker.records import Author, DeletedCitation, PaperRecord, PartialDate
 
 API_KEY = "NCBIKEY-5f4dcc3b5aa765d61d8327deb882cf99"
 DAY0 = date(2025, 3, 1)

@@ -100,12 +100,13 @@ def test_crash_halfway_loses_nothing_and_rerun_duplicates_nothing(db, baseline, 
     # the first EFetch batch succeeds, then the server fails long enough to exhaust retries
     calls = []
     fail = server_error()
+    outage = {"on": True}
 
     def first_batch_passes(request):
         calls.append(request)
-        return None if len(calls) == 1 else fail(request)
+        return fail(request) if len(calls) > 1 and outage["on"] else None
 
-    eutils_server.inject("efetch.fcgi", first_batch_passes, times=2)  # = both attempts
+    eutils_server.inject("efetch.fcgi", first_batch_passes, times=1000)
     with pytest.raises(PubMedError):
         poll(db, client, baseline, therapy_ids=["ketamine"], today=TODAY, batch_size=2)
     with db.session() as session:
@@ -115,6 +116,7 @@ def test_crash_halfway_loses_nothing_and_rerun_duplicates_nothing(db, baseline, 
         run = session.scalars(select(Run)).one()
         assert run.status == "failed" and run.error
         assert session.get(Watermark, "ketamine") is None
+    outage["on"] = False
     eutils_server.requests.clear()
     summary = poll(db, client, baseline, therapy_ids=["ketamine"], today=TODAY, batch_size=2)
     assert summary.status == "ok"

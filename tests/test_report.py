@@ -177,6 +177,7 @@ def test_baseline_reference_retraction_always_reported(db, baseline, papers):
     report = make(db, baseline)
     ref = next(r for r in report.references if r.key == "ricci-2025#1")
     assert ref.retracted and ref.pmid == "41000012"
+    assert ref.notices == ("Retraction (PMID 41000099)",)
     assert any("ricci-2025#1" in a for a in report.alerts)
     text = render.render(report, "txt")
     assert "!! Baseline reference ricci-2025#1" in text

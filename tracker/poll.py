@@ -20,6 +20,7 @@ from tracker.db import Database
 from tracker.duplicates import DuplicateFinder
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.models import Run, Watermark
+from tracker.notices import link_notices
 from tracker.pubmed.eutils import EutilsClient, SearchResult
 from tracker.records import DeletedCitation, PaperRecord
 from tracker.store import link_therapies, mark_deleted, stored_pmids, sync_therapies, upsert_records
@@ -179,6 +180,7 @@ def _fetch_and_store(
             wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
             new_links = link_therapies(session, wanted_links, run_id=summary.run_id, now=now())
             summary.duplicates += finder.detect(session, list(result.new.values()), now())
+            link_notices(session, list(result.ids.values()), summary.run_id, now())
         summary.fetched += len(batch)
         summary.new_papers += len(result.new)
         summary.updated_papers += len(result.updated)

@@ -208,7 +208,8 @@ def report_to_dict(report: Report) -> dict:
             {"key": r.key, "document": r.document, "number": r.number, "citation": r.citation,
              "pmid": r.pmid, "resolution": r.resolution, "cited_for": list(r.cited_for),
              "matches": list(r.matches), "context": r.context, "verdict": r.verdict,
-             "verdict_text": r.verdict_text, "retracted": r.retracted}
+             "verdict_text": r.verdict_text, "retracted": r.retracted,
+             "notices": list(r.notices)}
             for r in report.references
         ],
     }

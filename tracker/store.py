@@ -17,8 +17,8 @@ from tracker.records import PaperRecord
 
 DEMO_PMID_START = 90_000_000  # PubMed has not reached this range; demo and synthetic data live here
 TRACKED_FIELDS = (
-    "version", "medline_status", "publication_types", "mesh", "level", "retracted", "title",
-    "doi", "comments_corrections",
+    "version", "medline_status", "publication_types", "mesh", "level", "level_source",
+    "retracted", "title", "doi", "comments_corrections",
 )
 
 
@@ -168,14 +168,12 @@ def upsert_records(
     existing = {
         p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
     }
+    added: dict[str, Paper] = {}
     for pmid, record in by_pmid.items():
         columns = paper_columns(record)
         paper = existing.get(pmid)
         if paper is None:
-            paper = Paper(**columns, first_seen_at=now, updated_at=now, first_run_id=run_id)
-            session.add(paper)
-            session.flush()
-            result.new[pmid] = paper.id
+            added[pmid] = Paper(**columns, first_seen_at=now, updated_at=now, first_run_id=run_id)
             continue
         if paper.raw_xml == columns["raw_xml"] and not paper.deleted:
             result.unchanged[pmid] = paper.id
@@ -199,7 +197,9 @@ def upsert_records(
             setattr(paper, name, value)
         paper.updated_at = now
         result.updated[pmid] = paper.id
-    session.flush()
+    session.add_all(added.values())
+    session.flush()  # one multi-row INSERT for the whole batch
+    result.new = {pmid: paper.id for pmid, paper in added.items()}
     return result
 
 
@@ -268,4 +268,8 @@ def reclassify_all(session: Session, *, now: datetime, run_id: int | None = None
             ))
             counts["changed"] += 1
         session.execute(update(Paper).where(Paper.id == paper.id).values(**new))
+    # a paper retracted only through a notice's link keeps its flag
+    from tracker.notices import link_notices
+
+    link_notices(session, session.scalars(select(Paper.id)).all(), run_id, now)
     return counts

@@ -161,7 +161,7 @@ def synthetic_records(
             links.append(CommentCorrection("ErratumIn", corrected_by, "Synthetic erratum"))
         if links:
             record = replace(record, comments_corrections=(*record.comments_corrections, *links))
-        if record.kind == "article" and rng.random() < 0.08:
+        if record.kind == "article" and not (retracts or corrects) and rng.random() < 0.08:
             record = _with_markup(record, rng)
         yield record
 
