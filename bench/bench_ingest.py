@@ -32,7 +32,8 @@ def stage_floor(path: Path, _batch: int) -> int:
     from lxml import etree
 
     count = 0
-    for _, element in etree.iterparse(str(path), events=("end",), tag="PubmedArticle",
+    for _, element in etree.iterparse(str(path), events=("end",),
+                                      tag=("PubmedArticle", "PubmedBookArticle"),
                                       resolve_entities=False, no_network=True, load_dtd=False):
         count += 1
         element.clear()
@@ -43,8 +44,9 @@ def stage_floor(path: Path, _batch: int) -> int:
 
 def stage_parse(path: Path, _batch: int) -> int:
     from tracker.pubmed.parse import iter_records
+    from tracker.records import PaperRecord
 
-    return sum(1 for _ in iter_records(path))
+    return sum(1 for item in iter_records(path) if isinstance(item, PaperRecord))
 
 
 def stage_store(path: Path, batch_size: int) -> int:
@@ -124,9 +126,11 @@ def main() -> None:
             "parse": "tracker.pubmed.parse.iter_records",
             "store": "end to end into SQLite (classify, dedupe)",
         }
+        counted = set()
         for name, label in labels.items():
             figures = run_stage(name, path, args.batch)
-            assert figures["n"] == args.records, figures
+            counted.add(figures["n"])
+            assert len(counted) == 1, f"stages disagree on the record count: {counted}"
             rate = figures["n"] / figures["seconds"]
             print(f"{label:<44}{rate:>12,.0f}{figures['seconds']:>10.1f}"
                   f"{figures['peak_mb']:>10.0f}")

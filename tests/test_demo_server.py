@@ -12,6 +12,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from Bio import Entrez
+from lxml import etree
+
+from tracker.demo.server import EutilsServer, Reply
+from tracker.records import Author, PaperRecord, PartialDate
+
 from eutils_faults import (
     bad_gateway,
     cpp_exception,
@@ -33,10 +38,6 @@ from eutils_faults import (
     truncated,
     unavailable,
 )
-from lxml import etree
-
-from tracker.demo.server import EutilsServer, Reply
-from tracker.records import Author, PaperRecord, PartialDate
 
 FIRST_DAY = date(2025, 1, 1)
 

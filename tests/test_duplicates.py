@@ -5,11 +5,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from records_factory import RCT, make_record
 from tracker.duplicates import decide, list_links
 from tracker.models import DuplicateLink, Paper
 from tracker.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+
+from records_factory import RCT, make_record
 
 TODAY = date(2025, 6, 30)
 TITLE = ("Accelerated intermittent theta burst stimulation for treatment-resistant depression: "

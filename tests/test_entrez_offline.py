@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from real_ncbi import entrez_test_dir
 from tracker.errors import ResponseError
 from tracker.pubmed import entrez
+
+from real_ncbi import entrez_test_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pubmed"
 
@@ -30,7 +31,7 @@ def recording_proxy(monkeypatch):
             self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     proxy = f"http://127.0.0.1:{server.server_address[1]}"
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.setenv(name, proxy)

@@ -3,7 +3,6 @@
 from dataclasses import replace
 from datetime import date, datetime
 
-from records_factory import make_record
 from sqlalchemy import select
 
 from tracker.models import NoticeLink, Paper, PaperChange, Reference, Run
@@ -17,6 +16,8 @@ from tracker.notices import (
 from tracker.pubmed.xmlwrite import article_xml
 from tracker.records import CommentCorrection, PublicationType
 from tracker.store import upsert_records
+
+from records_factory import make_record
 
 NOW = datetime(2025, 6, 30, 12, 0)
 RETRACTED = PublicationType("D016441", "Retracted Publication")

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from Bio import Entrez
 
-from real_ncbi import entrez_test_dir, pubmed_files
 from tracker.demo.synth import synthetic_records
 from tracker.errors import ResponseError
 from tracker.pubmed.parse import iter_records, parse_record_element, record_from_raw
 from tracker.pubmed.xmlwrite import write_articleset
 from tracker.records import DeletedCitation, PaperRecord, PartialDate
+
+from real_ncbi import entrez_test_dir, pubmed_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pubmed"
 SHAPES = FIXTURES / "efetch_shapes.xml"
@@ -461,7 +462,7 @@ def test_dtd_is_never_fetched_even_when_reachable():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/pubmed_999999.dtd"

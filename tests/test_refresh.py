@@ -7,8 +7,6 @@ the server the way PubMed changes them, then refreshes.
 from datetime import date, datetime
 
 import pytest
-from eutils_faults import fewer_records, server_error
-from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 from sqlalchemy import select
 
 from tracker.errors import PubMedError
@@ -28,6 +26,9 @@ from tracker.pubmed.eutils import EutilsClient
 from tracker.records import CommentCorrection, PublicationType
 from tracker.refresh import last_refresh, refresh
 from tracker.snapshots import load_snapshots, rebuild_snapshots
+
+from eutils_faults import fewer_records, server_error
+from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 
 POLLED = date(2025, 6, 1)
 TODAY = date(2025, 6, 30)

@@ -5,7 +5,6 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
-from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 from sqlalchemy import select, update
 
 from tracker.models import Paper, Snapshot
@@ -14,6 +13,8 @@ from tracker.pubmed.xmlwrite import article_xml
 from tracker.records import CommentCorrection, PublicationType
 from tracker.snapshots import events, load_snapshots, period_bounds, periods, rebuild_snapshots
 from tracker.store import link_therapies, sync_therapies, upsert_records
+
+from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 
 NOW = datetime(2025, 2, 25, 9, 0)
 UNTIL = date(2025, 2, 25)

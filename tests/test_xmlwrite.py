@@ -1,4 +1,4 @@
-"""The PubMed XML writer: round trips, DTD validity, Bio.Entrez acceptance; the synthetic records."""
+"""The PubMed XML writer: round trips, DTD validity, Bio.Entrez acceptance; synthetic records."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 from Bio import Entrez
 from lxml import etree
 
-from real_ncbi import pubmed_files
 from tracker.demo.synth import synthetic_records
 from tracker.pubmed.entrez import BUNDLED_DTD_DIR
 from tracker.pubmed.parse import iter_records
@@ -25,6 +24,8 @@ from tracker.records import (
     PartialDate,
     PublicationType,
 )
+
+from real_ncbi import pubmed_files
 
 SHAPES = Path(__file__).parent / "fixtures" / "pubmed" / "efetch_shapes.xml"
 GENUINE_DOCTYPE = (

@@ -17,7 +17,7 @@ How a title score is made (everything on the 0-100 scale, higher is more alike):
                               10 two years apart
                                5 year unknown on either side
                                (three or more years apart are never compared at all)
-            - word penalty      6 for each word (4+ letters, or any number) of either title with
+            - word penalty     6 for each word (4+ letters, or any number) of either title with
                                  no close counterpart in the other (one edit apart or
                                  Jaro-Winkler >= 0.9; numbers must be equal; 'non inferiority'
                                  and 'noninferiority' agree): a typo keeps its counterpart,
@@ -41,8 +41,10 @@ known to be distinct and never match either; nor, by title, does a record match 
 is linked to (an updated review and the print copy of the review it updates).
 
 Candidates come from blocking keys, never from all pairs: the DOI, the PMCID, the exact normalised
-title, the first author with the year (and the years either side), and the two or three rarest
-title words (postings longer than a cap are skipped, the other keys still cover them).
+title, the first author with the year and the years either side (blocks over AUTHOR_YEAR_CAP, such
+as Wang 2024, are skipped), and the title's four rarest words, of which a candidate must share two
+(words on more than POSTING_CAP titles are too common to use). Pairs three or more years apart are
+dropped before any scoring; `DuplicateIndex.comparisons` counts the scorings that remain.
 """
 
 from __future__ import annotations

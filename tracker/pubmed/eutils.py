@@ -502,7 +502,7 @@ def _ahead(jobs: list[Callable[[], T]], depth: int) -> Iterator[T]:
                 queue.append(pool.submit(following))
             yield result
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # no request outlives the fetch
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

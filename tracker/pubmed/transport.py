@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_GET_URL = 1800  # longer GET URLs risk HTTP 414 at NCBI: send them as POST
 RETRY_STATUSES = frozenset({400, 429, 500, 502, 503, 504})  # 400: NCBI's transient "Unknown Error"
-SAFETY = 1.03  # space starts slightly wider than 1/rate so network jitter cannot bunch them
+SAFETY = 1.05  # space starts slightly wider than 1/rate so network jitter cannot bunch them
 REDACTED = "***"
 
 Check = Callable[[bytes], None]
