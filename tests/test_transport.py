@@ -241,13 +241,20 @@ def test_default_transports_share_one_process_throttle(server):
     assert first.throttle is second.throttle
 
 
-def test_throttle_spaces_reservations_under_contention():
-    now = [0.0]
+def test_throttle_counts_from_the_actual_start():
+    now = [10.0]
     slept: list[float] = []
-    throttle = Throttle(clock=lambda: now[0], sleep=slept.append)
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds + 0.2  # the machine is busy: every sleep overshoots
+
+    throttle = Throttle(clock=lambda: now[0], sleep=sleep)
     for _ in range(4):
         throttle.wait(0.5)
-    assert slept == [0.5, 1.0, 1.5]
+    assert slept == [0.5, 0.5, 0.5]  # spacing from each late start, so never less than 0.5
+    now[0] += 2.0
+    assert throttle.wait(0.5) == 0  # idle long enough: no wait at all
 
 
 # -- retries --------------------------------------------------------------------------------------

@@ -356,8 +356,12 @@ def duplicates_list(app: App, status: str | None) -> None:
     table = Table("id", "status", "kind", "score", "PMIDs", "titles", "decided by")
     for r in rows:
         table.add_row(str(r.id), r.status, r.kind, f"{r.score:.0f}", f"{r.pmid}\n{r.other_pmid}",
-                      f"{r.title}\n{r.other_title}", r.decided_by or "")
+                      f"{_short(r.title)}\n{_short(r.other_title)}", r.decided_by or "")
     out.print(table if rows else "No duplicate links.")
+
+
+def _short(title: str, width: int = 70) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -> None:

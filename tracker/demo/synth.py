@@ -42,25 +42,87 @@ THERAPIES = [
     ("pharmacogenomic-guided antidepressant selection", None),
     ("digital cognitive behavioural therapy", ("Cognitive Behavioral Therapy", "D015928")),
 ]
-DESIGNS = [  # weight, title pattern, publication types (UI, name), abstract structured?
-    (14, "A randomized controlled trial of {t} in treatment-resistant depression",
+DESIGNS = [  # weight, title patterns, publication types (UI, name), abstract structured?
+    (14, ("A randomized controlled trial of {t} {p}",
+          "{T} versus sham for {o} {p}: a randomized controlled trial",
+          "Efficacy of {t} on {o} {p}: a {f} randomized, double-blind trial",
+          "{T} compared with {c} {p}: a randomized trial of {o}{a}"),
      [("D016449", "Randomized Controlled Trial"), ("D016428", "Journal Article")], True),
-    (6, "{T} for treatment-resistant depression: a systematic review and meta-analysis",
+    (6, ("{T} {p}: a systematic review and meta-analysis",
+         "{T} for {o} {p}: a systematic review and meta-analysis of {k} trials",
+         "Efficacy and safety of {t} {p}: a meta-analysis of {o}"),
      [("D017418", "Meta-Analysis"), ("D000078182", "Systematic Review"),
       ("D016428", "Journal Article")], True),
-    (10, "{T} in treatment-resistant depression: a narrative review",
+    (10, ("{T} {p}: a narrative review",
+          "{T} and {o}: mechanisms and clinical evidence {p}",
+          "Where next for {t} {p}? A review of {o}"),
      [("D016454", "Review"), ("D016428", "Journal Article")], False),
-    (8, "An open-label phase II trial of {t} for treatment-resistant major depression",
+    (8, ("An open-label phase II trial of {t} {p}",
+         "{T} for {o} {p}: an open-label {f} pilot study{a}",
+         "Safety and tolerability of {t} {p}: a phase II study in {g}"),
      [("D017427", "Clinical Trial, Phase II"), ("D016430", "Clinical Trial"),
       ("D016428", "Journal Article")], True),
-    (12, "Real-world outcomes of {t} in patients with treatment-resistant depression",
+    (12, ("Real-world outcomes of {t} {p}",
+          "{O} after {t} {p}: a retrospective cohort study from {g}",
+          "{T} and {o} {p}: a {f} naturalistic follow-up in {g}"),
      [("D064888", "Observational Study"), ("D016428", "Journal Article")], True),
-    (5, "Sustained remission after {t}: a case report",
+    (5, ("Sustained remission after {t}: a case report",
+         "{T} for {o} in a {n}-year-old {s} with treatment-resistant depression: a case report"),
      [("D002363", "Case Reports"), ("D016428", "Journal Article")], False),
-    (25, "Predictors of response to {t} in treatment-resistant depression",
+    (25, ("Predictors of response to {t} {p}",
+          "{B} predicts change in {o} with {t} {p}",
+          "Sex differences in {o} during {t} {p}",
+          "{O} as an early marker of response to {t} {p} in {g}"),
      [("D016428", "Journal Article")], True),
 ]
-MARKUP_TITLE = "{T} and 5-HT2A receptor occupancy in treatment-resistant depression"
+# Pools the title patterns draw from; with them nearly every title is distinct, as in PubMed.
+MODIFIERS = ["", "", "", "accelerated ", "low-dose ", "repeated ", "maintenance ", "adjunctive ",
+             "home-based ", "twice-weekly ", "individualised ", "add-on ", "open-dose ",
+             "neuronavigated ", "weekly ", "augmented "]
+POPULATIONS = [
+    "in treatment-resistant depression", "in adults with treatment-resistant depression",
+    "in older adults with treatment-resistant major depression",
+    "in adolescents with treatment-resistant depression",
+    "in veterans with treatment-resistant depression", "in treatment-resistant bipolar depression",
+    "in treatment-resistant depression with suicidal ideation",
+    "in postpartum treatment-resistant depression",
+    "in treatment-resistant depression with comorbid anxiety",
+    "in treatment-resistant depression and chronic pain",
+    "in outpatients with treatment-resistant depression",
+    "in inpatients with severe treatment-resistant depression",
+    "in treatment-resistant late-life depression", "in difficult-to-treat depression",
+    "in treatment-resistant depression after failed electroconvulsive therapy",
+    "in treatment-resistant depression with psychotic features",
+    "in treatment-resistant depression with alcohol use disorder",
+    "in treatment-resistant major depressive disorder",
+    "in chronic treatment-resistant depression", "in university students with resistant depression",
+]
+OUTCOMES = [
+    "depressive symptoms", "suicidal ideation", "anhedonia", "cognitive function", "sleep quality",
+    "relapse", "remission", "quality of life", "inflammatory markers", "functional connectivity",
+    "working memory", "psychomotor retardation", "anxiety symptoms", "treatment adherence",
+    "emotional blunting", "heart rate variability", "frontal theta power", "serum BDNF",
+    "glutamate levels", "cortical thickness", "social functioning", "return to work",
+    "healthcare costs", "dissociative symptoms", "blood pressure", "hospital readmission",
+    "self-harm", "fatigue", "reward processing", "hippocampal volume", "rumination",
+    "verbal memory", "processing speed", "daily activity", "suicide attempts",
+]
+COMPARATORS = ["placebo", "sham stimulation", "midazolam", "electroconvulsive therapy",
+               "quetiapine augmentation", "lithium augmentation", "usual care",
+               "an antidepressant switch", "aripiprazole augmentation"]
+FOLLOW_UPS = ["4-week", "6-week", "8-week", "12-week", "16-week", "six-month", "one-year",
+              "two-year", "18-month", "three-year"]
+PLACES = ["Denmark", "Sweden", "Ontario", "Japan", "Korea", "Taiwan", "Brazil", "Australia",
+          "the Netherlands", "Germany", "Italy", "Spain", "Poland", "Israel", "China", "India",
+          "the United Kingdom", "New Zealand", "Finland", "Norway", "Switzerland", "Chile",
+          "Mexico", "Turkey", "Iran", "France", "Austria", "Belgium", "Ireland", "Portugal"]
+BIOMARKERS = ["Baseline anhedonia", "Early sleep change", "Plasma kynurenine",
+              "Resting-state connectivity", "Serum C-reactive protein", "Polygenic risk",
+              "Frontal alpha asymmetry", "Childhood adversity", "Body mass index",
+              "Subgenual cingulate activity", "Heart rate variability", "Cortical excitability"]
+SEXES = ["man", "woman"]
+MARKUP_TITLE = "{T}, 5-HT2A receptor {r} and {o} {p}"
+RECEPTOR_WORDS = ["occupancy", "binding", "availability", "density", "signalling"]
 STATUSES = [("MEDLINE", 55), ("PubMed-not-MEDLINE", 8), ("In-Data-Review", 7),
             ("In-Process", 12), ("Publisher", 18)]
 INDEXED = {"MEDLINE", "PubMed-not-MEDLINE"}
@@ -80,7 +142,17 @@ LAST_NAMES = ["Smith", "García", "Müller", "Chen", "Okafor", "Kowalski", "Naka
               "Dubois", "Andersson", "Patel", "O'Brien", "van der Berg", "Silva", "Kim", "Novak",
               "Haddad", "Ivanova", "Lindqvist", "Moreau", "Schmidt", "Yilmaz", "Costa", "Park"]
 FORE_NAMES = ["Anna", "James", "Mei", "Olusegun", "Piotr", "Yuki", "Giulia", "Camille", "Lars",
-              "Priya", "Sean", "Marieke", "João", "Ji-Woo", "Eva", "Omar", "Elena", "Karin"]
+              "Priya", "Sean", "Marieke", "João", "Ji-Woo", "Eva", "Omar", "Elena", "Karin",
+              "Tomás", "Fatima", "Hiroshi", "Ingrid", "Rahul", "Zeynep", "David", "Aisha", "Wei",
+              "Sofia", "Mateusz", "Nkechi", "Lucas", "Hanna", "Arjun", "Chloé", "Dmitri", "Leila"]
+# Surnames beyond LAST_NAMES are made from syllables: a few thousand, as in a real author list.
+SURNAME_COUNT = 3000
+ONSETS = ["b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "ch",
+          "kr", "st", "tr", "sh", "j", ""]
+NUCLEI = ["a", "e", "i", "o", "u", "ai", "ei", "ou", "ia"]
+CODAS = ["", "", "n", "r", "s", "l", "k", "m", "nd", "rt", "sk", "ng"]
+ENDINGS = ["", "", "", "son", "ski", "ova", "enko", "ez", "i", "er", "mann", "sen", "ian", "oglu",
+           "ard", "ovic"]
 AFFILIATIONS = [
     "Department of Psychiatry, University Hospital, Zurich, Switzerland.",
     "Center for Depression Research, Massachusetts General Hospital, Boston, MA, USA.",
@@ -103,6 +175,30 @@ RETRACTED_EVERY, RETRACTION_GAP = 211, 37  # record i with i % 211 == 5 is retra
 ERRATUM_EVERY, ERRATUM_GAP = 149, 11
 
 
+def _surnames(rng: random.Random, count: int = SURNAME_COUNT) -> list[str]:
+    """The listed surnames plus `count` syllable-made ones, distinct and in a seeded order."""
+    names = dict.fromkeys(LAST_NAMES)
+    while len(names) < len(LAST_NAMES) + count:
+        stem = "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS)
+                       for _ in range(rng.randint(1, 3)))
+        name = (stem + rng.choice(ENDINGS)).capitalize()
+        if len(name) >= 3:
+            names[name] = None
+    return list(names)
+
+
+def _acronym(rng: random.Random) -> str:
+    """A trial acronym (' (the KETOVAR trial)') on some titles: one rare word, as in PubMed."""
+    if rng.random() >= 0.3:
+        return ""
+    letters = "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) for _ in range(rng.randint(2, 3)))
+    return f" (the {letters.upper()} trial)"
+
+
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
 class _Random(random.Random):
     """random.Random with cheap choice/randint/sample: generation speed matters, uniformity less."""
 
@@ -116,9 +212,11 @@ class _Random(random.Random):
         return int(self.random() * stop)
 
     def sample(self, population, k: int) -> list:
-        """k distinct items: a rotation of the population, cut to length."""
-        start = int(self.random() * len(population))
-        return (population[start:] + population[:start])[:k]
+        """k distinct items: a run of the population from a random start, wrapping round."""
+        size = len(population)
+        start = int(self.random() * size)
+        run = population[start:start + k]
+        return run + population[:min(k, size) - len(run)]
 
 
 def synthetic_records(
@@ -170,8 +268,8 @@ def _article(
     rng: random.Random, pmid: int, entrez: date, status: str, weights, pool
 ) -> PaperRecord:
     therapy, mesh_term = rng.choice(THERAPIES)
-    _, pattern, types, structured = rng.choices(DESIGNS, weights)[0]
-    title = pattern.format(t=therapy, T=therapy[0].upper() + therapy[1:]) + "."
+    _, patterns, types, structured = rng.choices(DESIGNS, weights)[0]
+    title = _title(rng, rng.choice(patterns), therapy)
     journal, abbrev = rng.choice(JOURNALS)
     indexed = status in INDEXED
     if not indexed:  # new records carry only basic publication types until indexing
@@ -206,6 +304,19 @@ def _article(
         doi=f"10.5555/trd.{pmid}" if rng.random() < 0.85 else None,
         pmcid=f"PMC{pmid - 78_000_000}" if rng.random() < 0.3 else None,
     )
+
+
+def _title(rng: random.Random, pattern: str, therapy: str) -> str:
+    """A title from a pattern: the therapy with a modifier, and drawn population, outcome...."""
+    treatment = rng.choice(MODIFIERS) + therapy
+    outcome = rng.choice(OUTCOMES)
+    text = pattern.format(
+        t=treatment, T=_capital(treatment), o=outcome, O=_capital(outcome),
+        p=rng.choice(POPULATIONS), c=rng.choice(COMPARATORS), f=rng.choice(FOLLOW_UPS),
+        g=rng.choice(PLACES), B=rng.choice(BIOMARKERS), k=rng.randint(5, 60),
+        n=rng.randint(19, 84), s=rng.choice(SEXES), a=_acronym(rng) if "{a}" in pattern else "",
+    )
+    return text + ("" if text.endswith("?") else ".")
 
 
 def _notice(
@@ -249,7 +360,8 @@ def _book(rng: random.Random, pmid: int, entrez: date, pool) -> PaperRecord:
     return PaperRecord(
         pmid=str(pmid),
         kind="book",
-        title=f"{therapy[0].upper()}{therapy[1:]} in depression.",
+        title=f"{_capital(rng.choice(MODIFIERS) + therapy)} for {rng.choice(OUTCOMES)} "
+        f"{rng.choice(POPULATIONS)}.",
         abstract=_abstract(rng, therapy, structured=False),
         authors=_authors(rng, pool)[:3],
         journal="StatPearls",
@@ -284,14 +396,15 @@ def _abstract(rng: random.Random, therapy: str, structured: bool) -> tuple[Abstr
     return tuple(AbstractSection(text, label, label) for label, text in sections)
 
 
-def _author_pool(rng: random.Random, size: int = 499) -> list[Author]:
+def _author_pool(rng: random.Random, size: int = 6007) -> list[Author]:
     """Authors made once and reused: a record takes a run of them, as co-author groups recur."""
+    surnames = _surnames(rng)
     pool = []
     for _ in range(size):
         fore = rng.choice(FORE_NAMES)
         pool.append(
             Author(
-                last_name=rng.choice(LAST_NAMES),
+                last_name=rng.choice(surnames),
                 fore_name=fore,
                 initials=fore[0],
                 affiliations=tuple(rng.sample(AFFILIATIONS, rng.choice([0, 1, 1, 1, 2]))),
@@ -343,8 +456,9 @@ def _vernacular(rng: random.Random) -> str | None:
 
 def _with_markup(record: PaperRecord, rng: random.Random) -> PaperRecord:
     """Give a record a title with <sub> and an abstract with <i>, kept in raw_xml as NCBI would."""
-    base = rng.choice(THERAPIES)[0]
-    title = MARKUP_TITLE.format(T=base[0].upper() + base[1:]) + "."
+    base = rng.choice(MODIFIERS) + rng.choice(THERAPIES)[0]
+    title = MARKUP_TITLE.format(T=_capital(base), r=rng.choice(RECEPTOR_WORDS),
+                                o=rng.choice(OUTCOMES), p=rng.choice(POPULATIONS)) + "."
     record = replace(record, title=title)
     element = article_element(record)
     title_element = element.find("MedlineCitation/Article/ArticleTitle")

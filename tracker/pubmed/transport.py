@@ -36,8 +36,9 @@ Check = Callable[[bytes], None]
 class Throttle:
     """Spaces request starts at least `interval` seconds apart, across threads.
 
-    Each caller reserves the next free start time under the lock and sleeps outside it, so
-    waiting threads queue up in order without holding the lock.
+    The next start is counted from when the previous caller actually woke up, not from when it
+    was due, so a thread that oversleeps (a busy machine) cannot bunch the requests after it.
+    Callers wait in turn on the lock.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
@@ -45,18 +46,17 @@ class Throttle:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next = 0.0
+        self._next = float("-inf")
 
     def wait(self, interval: float) -> float:
         """Block until this caller may start a request; return the seconds waited."""
         with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + interval
-        delay = start - now
-        if delay > 0:
-            self._sleep(delay)
-        return delay
+            asked = self._clock()
+            if asked < self._next:
+                self._sleep(self._next - asked)
+            started = self._clock()
+            self._next = started + interval
+        return started - asked
 
 
 PROCESS_THROTTLE = Throttle()  # NCBI's limit is per client, so there is one per process
