@@ -128,3 +128,16 @@ def test_poll_status_and_config(capsys, env, db_url):
     assert code == 0 and "psilocybin" in out
     code, out, _ = run(capsys, "config")
     assert code == 0 and env.url in out
+
+
+def test_titles_in_tables_are_not_read_as_markup(capsys, env, db_url):
+    title = "[bold red]Ketamine[/] in treatment-resistant depression [link=http://x]click[/link]"
+    env.add_records([
+        make_record("90000801", title, date(2025, 3, 10), doi="10.1/x"),
+        make_record("90000802", title + ".", date(2025, 3, 11), doi="10.1/X"),
+    ])
+    run(capsys, "init", "--skip-references")
+    assert run(capsys, "poll", "--therapy", "ketamine", "--until", "2025-06-30")[0] == 0
+    code, out, _ = run(capsys, "duplicates", "list")
+    assert code == 0
+    assert "[bold" in out and "[link=" in out  # shown literally, not rendered as markup

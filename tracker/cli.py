@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import func, select
@@ -361,7 +362,8 @@ def duplicates_list(app: App, status: str | None) -> None:
 
 
 def _short(title: str, width: int = 70) -> str:
-    return title if len(title) <= width else title[: width - 1] + "…"
+    """A paper title for a table: shortened, never read as rich markup (titles are untrusted)."""
+    return escape(title if len(title) <= width else title[: width - 1] + "…")
 
 
 def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -> None:
