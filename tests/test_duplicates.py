@@ -89,3 +89,21 @@ def test_an_erratum_titled_like_its_article_is_never_merged(db, baseline, eutils
     assert canonical(db) == {"90000701": None, "90000702": None}
     with db.session() as session:
         assert list_links(session) == []
+
+
+def test_stored_fingerprint_equals_the_records(db, baseline, eutils_server, settings):
+    """Detection reads fingerprints back from columns; they must match tracker.dedupe's own."""
+    from tracker import dedupe
+    from tracker.duplicates import FINGERPRINT_COLUMNS, _fingerprint
+    from tracker.records import CommentCorrection
+
+    record = make_record("90000901", TITLE, date(2025, 3, 1), doi="doi:10.1000/ABC.",
+                         electronic_date=date(2024, 12, 30),
+                         comments_corrections=(CommentCorrection("CommentIn", "90000902"),))
+    eutils_server.add_records([record])
+    poll(db, EutilsClient(settings), baseline, therapy_ids=["rtms"], today=TODAY)
+    with db.session() as session:
+        row = session.execute(select(*FINGERPRINT_COLUMNS)).one()
+    stored = _fingerprint(row)
+    assert stored == dedupe.fingerprint(row.id, record)
+    assert stored.year == 2024 and stored.linked_pmids == {"90000902"}

@@ -20,16 +20,20 @@ from tracker.models import DuplicateLink, Paper
 
 
 def _fingerprint(row) -> dedupe.Fingerprint:
+    """What tracker.dedupe.fingerprint makes of the record, rebuilt from stored columns."""
+    years = [y for y in (row.pub_year, row.electronic_date and row.electronic_date.year) if y]
     return dedupe.Fingerprint(
         paper_id=row.id, pmid=row.pmid, doi=row.doi_norm, pmcid=row.pmcid_norm,
-        title=row.title_norm, first_author=row.first_author_norm, year=row.pub_year,
-        notice=row.is_notice,
+        title=row.title_norm, first_author=row.first_author_norm,
+        year=min(years) if years else None, notice=row.is_notice,
+        linked_pmids=frozenset(link[1] for link in row.comments_corrections or () if link[1]),
     )
 
 
 FINGERPRINT_COLUMNS = (
     Paper.id, Paper.pmid, Paper.doi_norm, Paper.pmcid_norm, Paper.title_norm,
-    Paper.first_author_norm, Paper.pub_year, Paper.is_notice,
+    Paper.first_author_norm, Paper.pub_year, Paper.electronic_date, Paper.is_notice,
+    Paper.comments_corrections,
 )
 
 
