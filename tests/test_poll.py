@@ -9,6 +9,7 @@ from tracker.errors import PubMedError, QueryRejectedError
 from tracker.models import Paper, Run, TherapyPaper, Watermark
 from tracker.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+from tracker.snapshots import load_snapshots
 
 from eutils_faults import server_error
 from records_factory import RCT, make_record
@@ -56,6 +57,9 @@ def test_a_paper_two_therapies_find_is_fetched_and_stored_once(db, baseline, eut
     assert marks == {"ketamine": TODAY, "esketamine": TODAY}
     by_therapy = {p.therapy.id: p for p in summary.therapies}
     assert by_therapy["ketamine"].new_papers == 2
+    with db.session() as session:  # the poll rebuilt the evidence snapshots
+        latest = load_snapshots(session, ["ketamine"], TODAY, TODAY)["ketamine"][-1]
+    assert latest.cumulative_by_level.get("rct") == 1
     assert by_therapy["esketamine"].new_papers == 1
 
 

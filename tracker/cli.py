@@ -232,6 +232,7 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
         summary = run_poll(
             app.db, app.client(), app.baseline, therapy_ids=selected, since=since, until=until,
             dry_run=dry_run, batch_size=app.settings.batch_size, progress=advance,
+            period=app.settings.period,
         )
     if dry_run:
         table = Table("therapy", "window", "count", "query as PubMed translated it")
@@ -299,9 +300,15 @@ def refresh(app: App, since: date | None, until: date | None) -> None:
     from tracker.refresh import refresh as run_refresh
 
     app.db.require_current()
-    summary = run_refresh(app.db, app.client(), app.baseline, since=since, until=until,
-                          today=date.today())
-    out.print(summary.describe() if hasattr(summary, "describe") else str(summary))
+    with progress_bar("Refreshing") as bar:
+        task = bar.add_task("Re-fetching records", total=None)
+
+        def advance(step: int, total: int) -> None:
+            bar.update(task, advance=step, total=total)
+
+        summary = run_refresh(app.db, app.client(), app.baseline, since=since, until=until,
+                              today=date.today(), progress=advance, period=app.settings.period)
+    out.print(summary.describe())
 
 
 @cli.command()

@@ -23,6 +23,7 @@ from tracker.models import Run, Watermark
 from tracker.notices import link_notices
 from tracker.pubmed.eutils import EutilsClient, SearchResult
 from tracker.records import DeletedCitation, PaperRecord
+from tracker.snapshots import rebuild_snapshots
 from tracker.store import link_therapies, mark_deleted, stored_pmids, sync_therapies, upsert_records
 
 
@@ -96,6 +97,7 @@ def poll(
     dry_run: bool = False,
     batch_size: int = 200,
     progress: Progress | None = None,
+    period: str = "week",
     now: Callable[[], datetime] = datetime.now,
 ) -> PollSummary:
     therapies = baseline.select(therapy_ids)
@@ -143,6 +145,8 @@ def poll(
             run.status, run.finished_at, run.error = "failed", now(), summary.error
             run.counts = _counts(summary)
         raise
+    with db.session() as session:  # the evidence profile over time follows what was stored
+        rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
     return summary
 
 

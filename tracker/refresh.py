@@ -36,7 +36,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import notices, store
+from tracker import notices, snapshots, store
 from tracker.baseline import Baseline, Therapy
 from tracker.db import Database
 from tracker.duplicates import DuplicateFinder
@@ -161,6 +161,7 @@ def refresh(
     today: date | None = None,
     progress: Progress | None = None,
     batch_size: int | None = None,
+    period: str = "week",
     now: Callable[[], datetime] = datetime.now,
 ) -> RefreshSummary:
     """Re-fetch the stored records that changed or may change; see the module docstring."""
@@ -235,6 +236,8 @@ def refresh(
             run.status, run.finished_at, run.error = "failed", now(), summary.error
             run.counts = summary.counts()
         raise
+    with db.session() as session:  # levels and retractions changed: so did the profile
+        snapshots.rebuild_snapshots(session, baseline, period=period, until=until)
     return summary
 
 

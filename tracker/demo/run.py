@@ -69,17 +69,20 @@ def run_demo(
 
         echo(f"poll through {FIRST_POLL_UNTIL}:")
         echo(_describe(poll(db, client, baseline, until=FIRST_POLL_UNTIL,
-                            today=FIRST_POLL_UNTIL, batch_size=settings.batch_size)))
+                            today=FIRST_POLL_UNTIL, batch_size=settings.batch_size,
+                            period=settings.period)))
 
         server.add_records(second_wave)
         echo(f"{len(second_wave)} new or revised records appear in the demo PubMed")
         echo(f"poll through {SECOND_POLL_UNTIL}:")
         echo(_describe(poll(db, client, baseline, until=SECOND_POLL_UNTIL,
-                            today=SECOND_POLL_UNTIL, batch_size=settings.batch_size)))
+                            today=SECOND_POLL_UNTIL, batch_size=settings.batch_size,
+                            period=settings.period)))
 
         refreshed = refresh(db, client, baseline, since=FIRST_POLL_UNTIL,
-                            until=SECOND_POLL_UNTIL, today=SECOND_POLL_UNTIL)
-        echo(f"refresh: {refreshed.describe() if hasattr(refreshed, 'describe') else refreshed}")
+                            until=SECOND_POLL_UNTIL, today=SECOND_POLL_UNTIL,
+                            period=settings.period)
+        echo(f"refresh: {refreshed.describe()}")
         requests = len(server.requests)
 
     with db.session() as session:
