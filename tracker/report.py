@@ -110,14 +110,14 @@ class PaperItem:
     @property
     def citation(self) -> str:
         """Authors. Journal date. The short line a reader recognises a paper by."""
-        parts = [self.author_line + "." if self.authors else ""]
+        parts = [self.author_line + "." if self.authors else ""]  # "et al" gets its stop here
         parts.append(" ".join(p for p in (self.journal, self.pub_date) if p))
         return " ".join(p for p in parts if p).rstrip(".") + "."
 
     @property
     def author_line(self) -> str:
         if len(self.authors) > 3:
-            return ", ".join(self.authors[:3]) + " et al."
+            return ", ".join(self.authors[:3]) + " et al"  # the template adds the full stop
         return ", ".join(self.authors)
 
 
