@@ -328,3 +328,34 @@ def test_merged_duplicate_links_move_to_the_canonical_paper(db, baseline, papers
     fus = section(make(db, baseline), "focused_ultrasound")
     assert [p.pmid for p in fus.highlights] == ["41000020"]
     assert any(e.startswith("First randomised controlled trial") for e in fus.events)
+
+
+def test_pathway_axis_counts_a_paper_once(db, baseline):
+    """Ketamine and esketamine both act on the glutamatergic pathway: one paper, one count."""
+    from datetime import date, datetime
+
+    from tracker.render import render, report_to_dict
+    from tracker.report import build_report
+    from tracker.store import link_therapies, sync_therapies, upsert_records
+
+    import records_factory as rf
+
+    now = datetime(2025, 7, 1)
+    with db.session() as session:
+        sync_therapies(session, baseline)
+        result = upsert_records(session, [
+            rf.make_record("90001001", "Esketamine and ketamine in refractory depression",
+                           date(2025, 6, 10), types=(rf.RCT,)),
+        ], run_id=None, now=now)
+        paper_id = result.new["90001001"]
+        link_therapies(session, [("ketamine", paper_id), ("esketamine", paper_id)],
+                       run_id=None, now=now)
+        report = build_report(session, baseline, since=date(2025, 6, 1), until=date(2025, 6, 30),
+                              generated_at=now)
+    glutamatergic = next(p for p in report.pathways if p.id == "glutamatergic")
+    assert glutamatergic.new_by_level["rct"] == 1 and glutamatergic.cumulative == 1
+    assert {"Intravenous ketamine", "Esketamine nasal spray"} <= set(glutamatergic.therapies)
+    as_json = report_to_dict(report)
+    assert next(p for p in as_json["pathways"] if p["id"] == "glutamatergic")["new"] == 1
+    for fmt in ("html", "md", "txt"):
+        assert "Glutamatergic signalling" in render(report, fmt)

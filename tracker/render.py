@@ -203,6 +203,12 @@ def report_to_dict(report: Report) -> dict:
         "levels": [{"value": i.value, "label": i.label, "rank": i.rank, "short": i.short}
                    for i in report.levels],
         "therapies": [therapy_to_dict(s) for s in report.therapies],
+        "pathways": [
+            {"id": p.id, "name": p.name, "therapies": list(p.therapies),
+             "new_by_level": dict(p.new_by_level), "new": sum(p.new_by_level.values()),
+             "cumulative": p.cumulative}
+            for p in report.pathways
+        ],
         "excluded": [paper_to_dict(p) for p in report.excluded],
         "references": [
             {"key": r.key, "document": r.document, "number": r.number, "citation": r.citation,

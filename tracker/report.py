@@ -209,6 +209,17 @@ class TherapySection:
 
 
 @dataclass(frozen=True)
+class PathwayItem:
+    """The second axis: the therapies acting on one pathway, their papers counted once."""
+
+    id: str
+    name: str
+    therapies: tuple[str, ...]  # therapy names
+    new_by_level: dict[str, int]
+    cumulative: int
+
+
+@dataclass(frozen=True)
 class DocumentInfo:
     id: str
     title: str
@@ -252,6 +263,7 @@ class Report:
     excluded: tuple[PaperItem, ...]
     references: tuple[ReferenceItem, ...]
     alerts: tuple[str, ...]  # always shown at the top: retractions touching baseline references
+    pathways: tuple[PathwayItem, ...] = ()
     schema_version: str = SCHEMA_VERSION
 
     @property
@@ -577,6 +589,7 @@ def build_report(
         if since <= created_on(paper) <= until or (decided and since <= decided <= until):
             excluded.append(paper_item(paper, tuple(sorted(links[paper.id]))))
     excluded.sort(key=lambda i: (i.created, i.pmid))
+    pathways = pathway_items(baseline, therapies, counted, links, since, until)
     shown = {p.pmid for s in sections for p in s.highlights}
     shown |= {p.pmid for s in sections for g in s.others for p in g.papers}
     shown |= {p.pmid for p in excluded}
@@ -592,5 +605,24 @@ def build_report(
         since=since, until=until, previous_since=prev_since, previous_until=prev_until,
         period=period, generated_at=generated_at, baseline_date=baseline_date,
         documents=documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
-        excluded=tuple(excluded), references=references, alerts=alerts,
+        excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
     )
+
+
+def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,
+                  until: date) -> tuple[PathwayItem, ...]:
+    """Counted papers per pathway of the seed documents, each paper once however many of the
+    pathway's therapies found it."""
+    items = []
+    for pathway in baseline.pathways:
+        members = [t for t in therapies if pathway.id in t.pathways]
+        if not members:
+            continue
+        ids = {t.id for t in members}
+        papers = [p for pid, p in counted.items() if ids & set(links.get(pid, ()))]
+        items.append(PathwayItem(
+            id=pathway.id, name=pathway.name, therapies=tuple(t.name for t in members),
+            new_by_level=count_levels(papers, since, until),
+            cumulative=sum(count_levels(papers, None, until).values()),
+        ))
+    return tuple(items)
