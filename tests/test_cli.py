@@ -24,7 +24,11 @@ def run(capsys, *argv):
 
 
 @pytest.fixture
-def env(monkeypatch, eutils_server, db_url):
+def env(monkeypatch, tmp_path, eutils_server, db_url):
+    fast = tmp_path / "fast.toml"  # quick retries against the local server
+    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
+                    "requests_per_second = 50\n")
+    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
     monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
     monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
     monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
@@ -141,3 +145,19 @@ def test_titles_in_tables_are_not_read_as_markup(capsys, env, db_url):
     code, out, _ = run(capsys, "duplicates", "list")
     assert code == 0
     assert "[bold" in out and "[link=" in out  # shown literally, not rendered as markup
+
+
+def test_broken_xml_from_the_server_is_one_line_and_stores_nothing(capsys, env, db_url):
+    from eutils_faults import malformed_xml
+
+    env.add_records([make_record("90000311", "Psilocybin for treatment-resistant depression",
+                                 date(2025, 3, 10))])
+    run(capsys, "init", "--skip-references")
+    env.inject("efetch.fcgi", malformed_xml(), times=100)
+    code, _, err = run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-06-30")
+    assert code == 3 and len(err.strip().splitlines()) == 1
+    assert "malformed" in err.lower() or "xml" in err.lower()
+    after = counts(db_url)
+    assert after["Paper"] == 0 and after["Run"] == 1  # only the failed run is recorded
+    code, out, _ = run(capsys, "status")
+    assert "failed" in out and "never" in out  # and the watermark did not move
