@@ -59,7 +59,7 @@ from functools import lru_cache
 from itertools import chain
 from urllib.parse import unquote
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from tracker.records import PaperRecord
@@ -101,7 +101,10 @@ WORD_AGREES = 0.9  # Jaro-Winkler similarity at which two words count as the sam
 
 RARE_WORDS = 4  # how many of a title's rarest words are looked up
 RARE_WORDS_SHARED = 2  # a candidate by words must share this many of them (fewer if fewer exist)
-POSTING_CAP = 2000  # a word on more titles than this is too common to block on
+# A word on more titles than this is too common to block on. At 2,000, in a store of 50,000
+# titles a phrase on a few percent of them ("case report") made each such paper a candidate of
+# all the others; true duplicates also share a first author, so the author-year block finds them.
+POSTING_CAP = 500
 AUTHOR_YEAR_CAP = 300  # an author-year block larger than this (Wang 2024) is skipped
 BLOCK_STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on"}
@@ -440,18 +443,29 @@ class DuplicateIndex:
     def matches(self, fp: Fingerprint, *, threshold: float = 90.0) -> list[Match]:
         """Stored papers that fp duplicates, best first; never itself, never notice vs article."""
         found = []
+        to_score: list[Fingerprint] = []
+        by_titles = not fp.notice and bool(fp.title)
+        # Only papers filed under fp's DOI or PMCID can match by identifier; the rest of the
+        # (often hundreds of) candidates skip that test and, for a notice, all of them.
+        by_id = set(self._doi.get(fp.doi, ())) if fp.doi else set()
+        if fp.pmcid:
+            by_id.update(self._pmcid.get(fp.pmcid, ()))
         for other_id in self.candidates(fp):
+            if not by_titles and other_id not in by_id:
+                continue
             other = self._by_id[other_id]
             if not _may_match(fp, other):
                 continue
-            sure = _identifier_match(fp, other)
+            sure = _identifier_match(fp, other) if other_id in by_id else None
             if sure is not None:
                 found.append(sure)
-            elif not fp.notice and fp.title and other.title and _years_close(fp, other):
-                self.comparisons += 1
-                score, reason = title_score(fp, other, cutoff=threshold)
-                if score >= threshold and not self._linked_work(fp, other, threshold):
-                    found.append(Match(fp.paper_id, other_id, "title", round(score, 1), reason))
+            elif by_titles and other.title and _years_close(fp, other):
+                to_score.append(other)
+        self.comparisons += len(to_score)
+        for other in _similar_titles(fp.title, to_score, threshold):
+            score, reason = title_score(fp, other, cutoff=threshold)
+            if score >= threshold and not self._linked_work(fp, other, threshold):
+                found.append(Match(fp.paper_id, other.paper_id, "title", round(score, 1), reason))
         found.sort(key=lambda m: (-m.score, m.other_id))
         return found
 
@@ -473,6 +487,21 @@ class DuplicateIndex:
                     ):
                         return True
         return False
+
+
+def _similar_titles(
+    title: str, others: list[Fingerprint], threshold: float
+) -> list[Fingerprint]:
+    """The others whose title similarity alone reaches the threshold, found in one C call.
+
+    Penalties only lower a score, so a pair below the threshold on similarity can never be
+    reported; the full title_score then runs on the few that remain instead of on them all.
+    """
+    if threshold <= 0 or len(others) < 2:
+        return others
+    kept = process.extract(title, [other.title for other in others], scorer=fuzz.ratio,
+                           score_cutoff=threshold, limit=None)
+    return [others[index] for _, _, index in sorted(kept, key=lambda hit: hit[2])]
 
 
 def find_duplicates(

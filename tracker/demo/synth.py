@@ -43,83 +43,123 @@ THERAPIES = [
     ("digital cognitive behavioural therapy", ("Cognitive Behavioral Therapy", "D015928")),
 ]
 DESIGNS = [  # weight, title patterns, publication types (UI, name), abstract structured?
-    (14, ("A randomized controlled trial of {t} {p}",
-          "{T} versus sham for {o} {p}: a randomized controlled trial",
-          "Efficacy of {t} on {o} {p}: a {f} randomized, double-blind trial",
-          "{T} compared with {c} {p}: a randomized trial of {o}{a}"),
+    (14, ("A randomized controlled trial of {t} for {o} {p}{a}",
+          "{T} versus sham for {o} {p}: a randomized controlled trial in {g}",
+          "Efficacy of {t} on {o} and {x} {p}: a {f} randomized, double-blind trial",
+          "{T} compared with {c} {p}: a randomized trial of {o}{a}",
+          "Effect of {t} on {x} {p}: secondary analysis of a randomized clinical trial{a}",
+          "{T} plus {c} for {o} {p}: a multicentre randomized trial in {g}"),
      [("D016449", "Randomized Controlled Trial"), ("D016428", "Journal Article")], True),
-    (6, ("{T} {p}: a systematic review and meta-analysis",
+    (6, ("{T} {p}: a systematic review and meta-analysis of {k} studies on {o}",
          "{T} for {o} {p}: a systematic review and meta-analysis of {k} trials",
-         "Efficacy and safety of {t} {p}: a meta-analysis of {o}"),
+         "Efficacy and safety of {t} {p}: a meta-analysis of {o} and {x}",
+         "{O} with {t} versus {c}: a network meta-analysis {p}"),
      [("D017418", "Meta-Analysis"), ("D000078182", "Systematic Review"),
       ("D016428", "Journal Article")], True),
-    (10, ("{T} {p}: a narrative review",
-          "{T} and {o}: mechanisms and clinical evidence {p}",
-          "Where next for {t} {p}? A review of {o}"),
+    (10, ("{T} for {o} {p}: a narrative review",
+          "{T}, {x} and {o}: mechanisms and clinical evidence {p}",
+          "Where next for {t} {p}? A review of {o}",
+          "The role of {x} in {t} {p}: a critical review",
+          "{T} in {g}: current practice and {o} {p}"),
      [("D016454", "Review"), ("D016428", "Journal Article")], False),
-    (8, ("An open-label phase II trial of {t} {p}",
+    (8, ("An open-label phase II trial of {t} for {o} {p}{a}",
          "{T} for {o} {p}: an open-label {f} pilot study{a}",
-         "Safety and tolerability of {t} {p}: a phase II study in {g}"),
+         "Safety and tolerability of {t} {p}: a phase II study in {g}",
+         "{T} and {x} {p}: a single-arm feasibility trial of {o}"),
      [("D017427", "Clinical Trial, Phase II"), ("D016430", "Clinical Trial"),
       ("D016428", "Journal Article")], True),
-    (12, ("Real-world outcomes of {t} {p}",
+    (12, ("Real-world outcomes of {t} for {o} {p} in {g}",
           "{O} after {t} {p}: a retrospective cohort study from {g}",
-          "{T} and {o} {p}: a {f} naturalistic follow-up in {g}"),
+          "{T} and {o} {p}: a {f} naturalistic follow-up in {g}",
+          "Use of {t} and {x} {p}: a nationwide register study in {g}",
+          "{X} and {o} during {t} {p}: a prospective cohort"),
      [("D064888", "Observational Study"), ("D016428", "Journal Article")], True),
-    (5, ("Sustained remission after {t}: a case report",
-         "{T} for {o} in a {n}-year-old {s} with treatment-resistant depression: a case report"),
+    (5, ("Sustained remission of {o} after {t}: a case report from {g}",
+         "{T} for {o} in {n} {s} with treatment-resistant depression: a case report",
+         "{X} during {t} in {n} {s}: a case report"),
      [("D002363", "Case Reports"), ("D016428", "Journal Article")], False),
-    (25, ("Predictors of response to {t} {p}",
-          "{B} predicts change in {o} with {t} {p}",
-          "Sex differences in {o} during {t} {p}",
-          "{O} as an early marker of response to {t} {p} in {g}"),
+    (25, ("Predictors of improvement in {o} with {t} {p}",
+          "{X} predicts change in {o} with {t} {p}",
+          "Sex differences in {o} during {t} {p} in {g}",
+          "{O} as an early marker of response to {t} {p} in {g}",
+          "{X} and {o} after {t} {p}",
+          "Does {x} moderate the effect of {t} on {o} {p}?",
+          "Neural correlates of {o} under {t} {p}: the role of {x}",
+          "Cost-effectiveness of {t} versus {c} {p} in {g}"),
      [("D016428", "Journal Article")], True),
 ]
-# Pools the title patterns draw from; with them nearly every title is distinct, as in PubMed.
+# Pools the title patterns draw from. Real titles share a few common words and then name
+# specific things (genes, regions, scales, places, trials); with these nearly every title is
+# distinct and its rarest words are rare, as in PubMed.
 MODIFIERS = ["", "", "", "accelerated ", "low-dose ", "repeated ", "maintenance ", "adjunctive ",
              "home-based ", "twice-weekly ", "individualised ", "add-on ", "open-dose ",
              "neuronavigated ", "weekly ", "augmented "]
-POPULATIONS = [
-    "in treatment-resistant depression", "in adults with treatment-resistant depression",
-    "in older adults with treatment-resistant major depression",
-    "in adolescents with treatment-resistant depression",
-    "in veterans with treatment-resistant depression", "in treatment-resistant bipolar depression",
-    "in treatment-resistant depression with suicidal ideation",
-    "in postpartum treatment-resistant depression",
-    "in treatment-resistant depression with comorbid anxiety",
-    "in treatment-resistant depression and chronic pain",
-    "in outpatients with treatment-resistant depression",
-    "in inpatients with severe treatment-resistant depression",
-    "in treatment-resistant late-life depression", "in difficult-to-treat depression",
-    "in treatment-resistant depression after failed electroconvulsive therapy",
-    "in treatment-resistant depression with psychotic features",
-    "in treatment-resistant depression with alcohol use disorder",
-    "in treatment-resistant major depressive disorder",
-    "in chronic treatment-resistant depression", "in university students with resistant depression",
-]
+GROUPS = ["in adults", "in older adults", "in adolescents", "in veterans", "in outpatients",
+          "in inpatients", "in women", "in men", "in university students", "in refugees",
+          "in primary care patients", "in nursing home residents", "in young people",
+          "in health workers", "in pregnant women", "in patients", "in military personnel",
+          "in people"]
+CONDITIONS = ["treatment-resistant depression", "treatment-resistant major depression",
+              "difficult-to-treat depression", "treatment-resistant bipolar depression",
+              "chronic treatment-resistant depression", "treatment-refractory depression",
+              "resistant late-life depression", "treatment-resistant major depressive disorder",
+              "severe treatment-resistant depression", "multi-therapy-resistant depression"]
+COMORBIDITIES = ["", "", "", "", "", " and comorbid anxiety", " and chronic pain",
+                 " and suicidal ideation", " and alcohol use disorder", " and obesity",
+                 " and insomnia", " and PTSD", " and migraine", " after stroke", " and epilepsy",
+                 " and multiple sclerosis", " and diabetes", " and psychotic features",
+                 " and borderline personality disorder", " and cannabis use", " and dementia",
+                 " after COVID-19", " and Parkinson's disease", " and tinnitus",
+                 " and fibromyalgia", " and HIV"]
 OUTCOMES = [
-    "depressive symptoms", "suicidal ideation", "anhedonia", "cognitive function", "sleep quality",
-    "relapse", "remission", "quality of life", "inflammatory markers", "functional connectivity",
-    "working memory", "psychomotor retardation", "anxiety symptoms", "treatment adherence",
-    "emotional blunting", "heart rate variability", "frontal theta power", "serum BDNF",
-    "glutamate levels", "cortical thickness", "social functioning", "return to work",
-    "healthcare costs", "dissociative symptoms", "blood pressure", "hospital readmission",
-    "self-harm", "fatigue", "reward processing", "hippocampal volume", "rumination",
-    "verbal memory", "processing speed", "daily activity", "suicide attempts",
+    "anhedonia", "rumination", "suicidality", "insomnia", "fatigue", "apathy", "irritability",
+    "alexithymia", "hopelessness", "loneliness", "resilience", "agitation", "dissociation",
+    "hypomania", "weight gain", "sexual dysfunction", "remission", "relapse", "response",
+    "cognition", "memory", "attention", "psychomotor speed", "verbal fluency", "mentalizing",
+    "wellbeing", "disability", "employment", "absenteeism", "hospitalisation", "self-harm",
+    "suicide attempts", "mortality", "adherence", "dropout", "tolerability", "craving",
+    "nightmares", "appetite", "pain", "inflammation", "neuroplasticity", "connectivity",
+    "excitability", "sleep", "circadian rhythm", "motivation", "reward learning", "optimism",
+    "self-esteem", "stigma", "caregiver burden", "quality of life", "functioning",
+    "depressive symptoms", "anxiety", "somatic symptoms", "blood pressure", "heart rate",
+    "headache", "nausea", "dizziness", "hallucinations", "euphoria", "mystical experience",
 ]
 COMPARATORS = ["placebo", "sham stimulation", "midazolam", "electroconvulsive therapy",
-               "quetiapine augmentation", "lithium augmentation", "usual care",
-               "an antidepressant switch", "aripiprazole augmentation"]
-FOLLOW_UPS = ["4-week", "6-week", "8-week", "12-week", "16-week", "six-month", "one-year",
-              "two-year", "18-month", "three-year"]
-PLACES = ["Denmark", "Sweden", "Ontario", "Japan", "Korea", "Taiwan", "Brazil", "Australia",
-          "the Netherlands", "Germany", "Italy", "Spain", "Poland", "Israel", "China", "India",
-          "the United Kingdom", "New Zealand", "Finland", "Norway", "Switzerland", "Chile",
-          "Mexico", "Turkey", "Iran", "France", "Austria", "Belgium", "Ireland", "Portugal"]
-BIOMARKERS = ["Baseline anhedonia", "Early sleep change", "Plasma kynurenine",
-              "Resting-state connectivity", "Serum C-reactive protein", "Polygenic risk",
-              "Frontal alpha asymmetry", "Childhood adversity", "Body mass index",
-              "Subgenual cingulate activity", "Heart rate variability", "Cortical excitability"]
+               "quetiapine", "lithium", "usual care", "an antidepressant switch", "aripiprazole",
+               "bupropion", "mirtazapine", "psychotherapy", "escitalopram", "venlafaxine",
+               "nortriptyline", "brexpiprazole", "cariprazine", "pramipexole"]
+FOLLOW_UPS = ["4-week", "6-week", "10-week", "12-week", "16-week", "six-month", "one-year",
+              "two-year", "24-week", "three-year"]
+PLACES = [
+    "Denmark", "Sweden", "Ontario", "Japan", "Korea", "Taiwan", "Brazil", "Australia",
+    "the Netherlands", "Germany", "Italy", "Spain", "Poland", "Israel", "China", "India",
+    "the United Kingdom", "New Zealand", "Finland", "Norway", "Switzerland", "Chile", "Mexico",
+    "Turkey", "Iran", "France", "Austria", "Belgium", "Ireland", "Portugal", "Boston",
+    "Toronto", "Melbourne", "Sydney", "Auckland", "Copenhagen", "Stockholm", "Helsinki", "Oslo",
+    "Zurich", "Vienna", "Munich", "Berlin", "Hamburg", "Milan", "Rome", "Madrid", "Barcelona",
+    "Lisbon", "Paris", "Lyon", "Amsterdam", "Utrecht", "Leuven", "Dublin", "Edinburgh",
+    "Manchester", "Montreal", "Vancouver", "Calgary", "Seattle", "Houston", "Chicago", "Atlanta",
+    "Pittsburgh", "Baltimore", "Shanghai", "Beijing", "Chengdu", "Seoul", "Busan", "Osaka",
+    "Kyoto", "Taipei", "Singapore", "Mumbai", "Bangalore", "Tehran", "Istanbul", "Cairo",
+    "Lagos", "Nairobi", "Cape Town", "Santiago", "Bogota", "Lima", "Warsaw", "Prague",
+    "Budapest", "Krakow", "Tel Aviv", "Haifa", "Riyadh", "Sao Paulo", "Porto Alegre",
+]
+SPECIFICS = [  # genes, proteins, regions, scales, circuits: the words that make titles specific
+    "BDNF", "FKBP5", "SLC6A4", "COMT", "HTR2A", "GRIN2B", "CYP2D6", "CYP2C19", "ABCB1", "NTRK2",
+    "mTOR", "GSK3B", "IL-6", "TNF-alpha", "CRP", "kynurenine", "quinolinic acid", "cortisol",
+    "oxytocin", "leptin", "ghrelin", "lactate", "GABA", "glutamine", "NAA", "myo-inositol",
+    "hippocampus", "amygdala", "insula", "habenula", "precuneus", "thalamus", "striatum",
+    "nucleus accumbens", "dorsolateral prefrontal cortex", "subgenual cingulate", "cerebellum",
+    "default mode network", "salience network", "frontoparietal network", "white matter",
+    "gamma oscillations", "alpha asymmetry", "theta cordance", "mismatch negativity",
+    "P300", "EEG microstates", "heart rate variability", "actigraphy", "pupillometry",
+    "MADRS", "HAMD-17", "QIDS-SR", "SHAPS", "BSSI", "C-SSRS", "DSST", "CANTAB", "CADSS",
+    "polygenic scores", "epigenetic age", "telomere length", "microbiome", "metabolomics",
+    "proteomics", "machine learning", "natural language processing", "smartphone sensing",
+    "ecological momentary assessment", "childhood trauma", "personality", "attachment",
+    "expectancy", "therapeutic alliance", "placebo response", "dose", "sex hormones",
+    "menopause", "thyroid function", "vitamin D", "omega-3", "obesity", "smoking",
+]
 SEXES = ["man", "woman"]
 MARKUP_TITLE = "{T}, 5-HT2A receptor {r} and {o} {p}"
 RECEPTOR_WORDS = ["occupancy", "binding", "availability", "density", "signalling"]
@@ -193,6 +233,12 @@ def _acronym(rng: random.Random) -> str:
         return ""
     letters = "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) for _ in range(rng.randint(2, 3)))
     return f" (the {letters.upper()} trial)"
+
+
+def _aged(years: int) -> str:
+    """'a 46-year-old', 'an 84-year-old'."""
+    article = "an" if str(years).startswith("8") or years in (11, 18) else "a"
+    return f"{article} {years}-year-old"
 
 
 def _capital(text: str) -> str:
@@ -310,13 +356,20 @@ def _title(rng: random.Random, pattern: str, therapy: str) -> str:
     """A title from a pattern: the therapy with a modifier, and drawn population, outcome...."""
     treatment = rng.choice(MODIFIERS) + therapy
     outcome = rng.choice(OUTCOMES)
+    specific = rng.choice(SPECIFICS)
     text = pattern.format(
         t=treatment, T=_capital(treatment), o=outcome, O=_capital(outcome),
-        p=rng.choice(POPULATIONS), c=rng.choice(COMPARATORS), f=rng.choice(FOLLOW_UPS),
-        g=rng.choice(PLACES), B=rng.choice(BIOMARKERS), k=rng.randint(5, 60),
-        n=rng.randint(19, 84), s=rng.choice(SEXES), a=_acronym(rng) if "{a}" in pattern else "",
+        p=_population(rng), c=rng.choice(COMPARATORS), f=rng.choice(FOLLOW_UPS),
+        g=rng.choice(PLACES), x=specific, X=_capital(specific), k=rng.randint(5, 60),
+        n=_aged(rng.randint(19, 84)), s=rng.choice(SEXES),
+        a=_acronym(rng) if "{a}" in pattern else "",
     )
     return text + ("" if text.endswith("?") else ".")
+
+
+def _population(rng: random.Random) -> str:
+    """'in older adults with treatment-resistant depression and chronic pain'."""
+    return f"{rng.choice(GROUPS)} with {rng.choice(CONDITIONS)}{rng.choice(COMORBIDITIES)}"
 
 
 def _notice(
@@ -361,7 +414,7 @@ def _book(rng: random.Random, pmid: int, entrez: date, pool) -> PaperRecord:
         pmid=str(pmid),
         kind="book",
         title=f"{_capital(rng.choice(MODIFIERS) + therapy)} for {rng.choice(OUTCOMES)} "
-        f"{rng.choice(POPULATIONS)}.",
+        f"{_population(rng)}.",
         abstract=_abstract(rng, therapy, structured=False),
         authors=_authors(rng, pool)[:3],
         journal="StatPearls",
@@ -458,7 +511,7 @@ def _with_markup(record: PaperRecord, rng: random.Random) -> PaperRecord:
     """Give a record a title with <sub> and an abstract with <i>, kept in raw_xml as NCBI would."""
     base = rng.choice(MODIFIERS) + rng.choice(THERAPIES)[0]
     title = MARKUP_TITLE.format(T=_capital(base), r=rng.choice(RECEPTOR_WORDS),
-                                o=rng.choice(OUTCOMES), p=rng.choice(POPULATIONS)) + "."
+                                o=rng.choice(OUTCOMES), p=_population(rng)) + "."
     record = replace(record, title=title)
     element = article_element(record)
     title_element = element.find("MedlineCitation/Article/ArticleTitle")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tracker.evidence.extract import registry_ids_in_text, sample_size
 from tracker.evidence.levels import Classification, Level
@@ -267,6 +268,17 @@ class Hit:
 _UNKNOWN = object()
 
 
+@lru_cache(maxsize=64)
+def _checks(levels: frozenset[Level] | None) -> tuple[tuple[Cue, str], ...]:
+    """The (cue, field) pairs to try, in CUES order, for all levels or only some.
+
+    Made once per level set (publication types narrow to a few fixed sets), so the loop in
+    find_hits does not test every cue's level for every record.
+    """
+    return tuple((cue, field) for cue in CUES if levels is None or cue.level in levels
+                 for field in cue.fields)
+
+
 def find_hits(title: str, abstract: str, size: int | None | object = _UNKNOWN,
               levels: frozenset[Level] | None = None) -> list[Hit]:
     """Every cue that matches, once per field, after the preclinical guard.
@@ -274,22 +286,25 @@ def find_hits(title: str, abstract: str, size: int | None | object = _UNKNOWN,
     `size` is the abstract's sample size (None included) when the caller has it already;
     `levels` limits the cues read, for narrowing a publication type to the levels it allows.
     """
-    originals = {TITLE: title, ABSTRACT: abstract}
-    texts = {TITLE: fold(title), ABSTRACT: fold(abstract)}
+    folded_title, folded_abstract = fold(title), fold(abstract)
     if size is _UNKNOWN:
         size = sample_size(abstract)
-    people_studied = size is not None or bool(_PEOPLE_STUDIED.search(texts[ABSTRACT]))
+    people_studied = None  # read only when an abstract animal cue needs it
     hits = []
-    for cue in CUES:
-        if levels is not None and cue.level not in levels:
+    for cue, field in _checks(levels):
+        if field == TITLE:
+            original, text = title, folded_title
+        else:
+            original, text = abstract, folded_abstract
+        match = cue.pattern.search(text)
+        if match is None:
             continue
-        for field in cue.fields:
-            match = cue.pattern.search(texts[field])
-            if match is None:
+        if cue.level is Level.PRECLINICAL and field == ABSTRACT:
+            if people_studied is None:
+                people_studied = size is not None or bool(_PEOPLE_STUDIED.search(text))
+            if people_studied:
                 continue
-            if cue.level is Level.PRECLINICAL and field == ABSTRACT and people_studied:
-                continue
-            hits.append(Hit(cue, field, _quote(originals[field], texts[field], match)))
+        hits.append(Hit(cue, field, _quote(original, text, match)))
     return hits
 
 
