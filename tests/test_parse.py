@@ -512,3 +512,26 @@ def test_stream_is_read_incrementally():
     first = next(iter_records(data))
     assert isinstance(first, PaperRecord)
     assert data.tell() < size / 10
+
+
+def _minimal(inner_citation: str, version: str = "1") -> bytes:
+    return (
+        b'<?xml version="1.0"?><PubmedArticleSet><PubmedArticle>'
+        b'<MedlineCitation Status="MEDLINE" Owner="NLM">'
+        + f'<PMID Version="{version}">90000777</PMID>'.encode()
+        + b"<Article><Journal><Title>J</Title></Journal><ArticleTitle>T</ArticleTitle></Article>"
+        + inner_citation.encode()
+        + b"</MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
+
+
+def test_comments_inside_lists_are_not_keywords():
+    xml = _minimal('<KeywordList Owner="NOTNLM"><!-- editor note --><Keyword>ketamine</Keyword>'
+                   "</KeywordList>")
+    (record,) = list(iter_records(xml))
+    assert record.keywords == ("ketamine",)
+
+
+def test_a_malformed_pmid_version_is_a_clear_error_not_a_crash():
+    with pytest.raises(ResponseError, match="[Vv]ersion"):
+        list(iter_records(_minimal("", version="²")))
