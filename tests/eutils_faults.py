@@ -239,3 +239,14 @@ def eutils_server_factory_fixture() -> Iterator[Callable[..., EutilsServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most request starts that fall in any half-open window of `window` seconds."""
+    times = sorted(times)
+    best, left = 0, 0
+    for right, t in enumerate(times):
+        while t - times[left] >= window:
+            left += 1
+        best = max(best, right - left + 1)
+    return best

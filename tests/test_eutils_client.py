@@ -26,6 +26,7 @@ from eutils_faults import (
     fewer_records,
     hang,
     malformed_xml,
+    max_in_window,
     missing_lines,
     rate_limited,
     reset,
@@ -66,16 +67,6 @@ def client_for(server: EutilsServer, **overrides) -> EutilsClient:
 
 def endpoint_requests(server: EutilsServer, endpoint: str):
     return [r for r in server.requests if r.endpoint == endpoint]
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, left = 0, 0
-    for right, t in enumerate(times):
-        while t - times[left] >= window:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from tracker.config import Settings
 from tracker.errors import QueryRejectedError, ResponseError, TransportError
 from tracker.pubmed.transport import Throttle, Transport, retry_after
 
+from eutils_faults import max_in_window
+
 API_KEY = "SECRETKEY0123456789abcdef"
 OK = b"<eSearchResult><Count>1</Count></eSearchResult>"
 
@@ -152,17 +154,6 @@ def settings_for(server: ScriptedServer, **overrides) -> Settings:
 def transport_for(server: ScriptedServer, **overrides) -> Transport:
     # a private throttle per test keeps tests independent; the rate tests share one on purpose
     return Transport(settings_for(server, **overrides), throttle=Throttle())
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most request starts that fall in any half-open window of `window` seconds."""
-    times = sorted(times)
-    best, left = 0, 0
-    for right, t in enumerate(times):
-        while t - times[left] >= window:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
 
 
 # -- identity and request shape -------------------------------------------------------------------

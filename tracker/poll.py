@@ -23,6 +23,7 @@ from tracker.models import Run, Watermark
 from tracker.notices import link_notices
 from tracker.pubmed.eutils import EutilsClient, SearchResult
 from tracker.records import DeletedCitation, PaperRecord
+from tracker.runs import record_failure
 from tracker.snapshots import rebuild_snapshots
 from tracker.store import link_therapies, mark_deleted, stored_pmids, sync_therapies, upsert_records
 
@@ -140,10 +141,7 @@ def poll(
     except Exception as exc:
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"
-        with db.session() as session:
-            run = session.get(Run, run_id)
-            run.status, run.finished_at, run.error = "failed", now(), summary.error
-            run.counts = _counts(summary)
+        record_failure(db, run_id, summary.error, _counts(summary), now())
         raise
     with db.session() as session:  # the evidence profile over time follows what was stored
         rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))

@@ -44,6 +44,7 @@ from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.models import NoticeLink, Paper, PaperChange, Reference, Run, TherapyPaper
 from tracker.pubmed.eutils import EutilsClient
 from tracker.records import DeletedCitation, PaperRecord
+from tracker.runs import record_failure
 
 log = logging.getLogger(__name__)
 
@@ -231,10 +232,7 @@ def refresh(
     except Exception as exc:
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"
-        with db.session() as session:
-            run = session.get(Run, run_id)
-            run.status, run.finished_at, run.error = "failed", now(), summary.error
-            run.counts = summary.counts()
+        record_failure(db, run_id, summary.error, summary.counts(), now())
         raise
     with db.session() as session:  # levels and retractions changed: so did the profile
         snapshots.rebuild_snapshots(session, baseline, period=period, until=until)

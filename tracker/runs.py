@@ -1,0 +1,17 @@
+"""Run records: every poll or refresh leaves one, whatever happens to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracker.db import Database
+from tracker.models import Run
+
+
+def record_failure(
+    db: Database, run_id: int, error: str, counts: dict, finished: datetime
+) -> None:
+    """Close a run as failed in its own transaction: the batches already committed stay."""
+    with db.session() as session:
+        run = session.get(Run, run_id)
+        run.status, run.finished_at, run.error, run.counts = "failed", finished, error, counts
