@@ -161,3 +161,10 @@ def test_broken_xml_from_the_server_is_one_line_and_stores_nothing(capsys, env, 
     assert after["Paper"] == 0 and after["Run"] == 1  # only the failed run is recorded
     code, out, _ = run(capsys, "status")
     assert "failed" in out and "never" in out  # and the watermark did not move
+
+
+def test_ncbi_needs_a_contact_email(capsys, monkeypatch, db_url):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    code, _, err = run(capsys, "init")
+    assert code == 1 and "NCBI_EMAIL" in err and len(err.strip().splitlines()) == 1
+    assert not Database(db_url).current_revision()  # refused before touching the database

@@ -57,8 +57,14 @@ class App:
         return self._db
 
     def client(self):
+        """A PubMed client; NCBI's usage rules want a contact address on every request."""
         from tracker.pubmed.eutils import EutilsClient
 
+        if self.settings.talks_to_ncbi and not self.settings.email:
+            raise ConfigError(
+                "NCBI asks every client for a contact e-mail: set NCBI_EMAIL or "
+                "[pubmed] email in tracker.toml"
+            )
         return EutilsClient(self.settings)
 
     def check_therapies(self, therapy_ids: tuple[str, ...]) -> list[str] | None:
@@ -123,9 +129,9 @@ def init(app: App, skip_references: bool) -> None:
     from tracker.initialise import initialise
 
     baseline = app.baseline
+    client = None if skip_references else app.client()
     revision = app.db.migrate()
-    summary = initialise(app.db, baseline, client=None if skip_references else app.client(),
-                         now=datetime.now())
+    summary = initialise(app.db, baseline, client=client, now=datetime.now())
     out.print(f"Database {app.db.display_url} at schema {revision}.")
     out.print(f"Baseline: {len(baseline.therapies)} therapies, {len(baseline.references)} "
               f"references ({summary.changed} rows added or updated).")
