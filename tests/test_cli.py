@@ -168,3 +168,20 @@ def test_ncbi_needs_a_contact_email(capsys, monkeypatch, db_url):
     code, _, err = run(capsys, "init")
     assert code == 1 and "NCBI_EMAIL" in err and len(err.strip().splitlines()) == 1
     assert not Database(db_url).current_revision()  # refused before touching the database
+
+
+def test_reclassify_needs_no_network(capsys, env, db_url):
+    env.add_records([make_record("90000321", "Psilocybin versus placebo in treatment-resistant "
+                                 "depression: a randomized controlled trial", date(2025, 3, 10),
+                                 status="Publisher")])
+    run(capsys, "init", "--skip-references")
+    assert run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-06-30")[0] == 0
+    env.stop()  # PubMed is gone: reclassification works from the stored records alone
+    code, out, err = run(capsys, "reclassify")
+    assert code == 0, err
+    assert "Reclassified 1 papers; 0 changed level" in out
+    database = Database(db_url)
+    with database.session() as session:
+        paper = session.scalars(select(Paper)).one()
+        assert (paper.level, paper.level_source) == ("rct", "text")
+    database.dispose()
