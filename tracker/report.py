@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from tracker.baseline import Baseline, therapies_mentioned
+from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
 from tracker.evidence import LEVELS_BY_RANK, Level
 from tracker.models import NoticeLink, Paper, PaperChange, TherapyPaper
@@ -220,17 +220,6 @@ class PathwayItem:
 
 
 @dataclass(frozen=True)
-class DocumentInfo:
-    id: str
-    title: str
-    author: str
-    journal: str
-    published: date
-    doi: str | None
-    note: str | None
-
-
-@dataclass(frozen=True)
 class ReferenceItem:
     key: str
     document: str
@@ -256,7 +245,7 @@ class Report:
     period: str
     generated_at: datetime
     baseline_date: date
-    documents: tuple[DocumentInfo, ...]
+    documents: tuple[Document, ...]  # the seed documents, as the baseline gives them
     demo: bool
     levels: tuple[LevelInfo, ...]
     therapies: tuple[TherapySection, ...]
@@ -597,14 +586,10 @@ def build_report(
     shown |= {n.notice_pmid for s in sections for n in s.notices if n.notice_pmid}
     demo = any(p.is_demo for p in papers.values() if p.pmid in shown)
 
-    documents = tuple(
-        DocumentInfo(d.id, d.title, d.author, d.journal, d.published, d.doi, d.note)
-        for d in baseline.documents
-    )
     return Report(
         since=since, until=until, previous_since=prev_since, previous_until=prev_until,
         period=period, generated_at=generated_at, baseline_date=baseline_date,
-        documents=documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
+        documents=baseline.documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
         excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
     )
 
