@@ -1,4 +1,4 @@
-"""Benchmark tracker.dedupe: speed at store scale, and precision/recall on a labelled set.
+"""Benchmark duplicate matching (tracker.evidence.duplicate_match): speed at store scale, and
 
     .venv/bin/python bench/bench_dedupe.py [--stored 100000] [--incoming 5000] [--seed 7]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.labelled_duplicates import labelled_records  # noqa: E402
-from tracker.dedupe import (  # noqa: E402
+from tracker.evidence import (  # noqa: E402
     DuplicateIndex,
     find_duplicates,
     fingerprint,

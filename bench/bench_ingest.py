@@ -50,12 +50,11 @@ def stage_parse(path: Path, _batch: int) -> int:
 
 
 def stage_store(path: Path, batch_size: int) -> int:
-    from tracker.db import Database
-    from tracker.duplicates import DuplicateFinder
-    from tracker.models import Therapy
+    from tracker.evidence import DuplicateFinder
+    from tracker.ingest import link_therapies, upsert_records
     from tracker.pubmed.parse import iter_records
     from tracker.records import PaperRecord
-    from tracker.store import link_therapies, upsert_records
+    from tracker.store import Database, Therapy
 
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/bench.db")

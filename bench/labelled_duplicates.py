@@ -1,4 +1,5 @@
-"""A labelled set of duplicate and non-duplicate records for measuring tracker.dedupe.
+"""A labelled set of duplicate and non-duplicate records for measuring duplicate matching
+(tracker.evidence.duplicate_match).
 
 Base works are invented TRD papers (titles written for this set). Each variant is derived from a
 base by one transformation and labelled: a duplicate of its base (the same work under a new PMID)

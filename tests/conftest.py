@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from tracker.baseline import load_baseline
+from tracker.baseline.seeds import load_baseline
 from tracker.config import default_seeds_dir, load_settings
-from tracker.db import Database
+from tracker.store.database import Database
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from tracker.baseline import load_baseline, therapies_mentioned
+from tracker.baseline.seeds import load_baseline, therapies_mentioned
 from tracker.config import default_seeds_dir
 from tracker.errors import BaselineError, UnknownTherapyError
 

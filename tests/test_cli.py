@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.cli import cli, main
-from tracker.db import Database
-from tracker.models import Paper, Reference, Run, Therapy
+from tracker.store.database import Database
+from tracker.store.models import Paper, Reference, Run, Therapy
 
 from records_factory import make_record
 

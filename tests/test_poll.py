@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.errors import PubMedError, QueryRejectedError
-from tracker.models import Paper, Run, TherapyPaper, Watermark
-from tracker.poll import poll
+from tracker.evidence.snapshots import load_snapshots
+from tracker.ingest.poll import poll
 from tracker.pubmed.eutils import EutilsClient
-from tracker.snapshots import load_snapshots
+from tracker.store.models import Paper, Run, TherapyPaper, Watermark
 
 from eutils_faults import server_error
 from records_factory import RCT, make_record

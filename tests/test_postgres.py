@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from tracker.db import Database
-from tracker.models import Paper, TherapyPaper
-from tracker.poll import poll
+from tracker.ingest.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+from tracker.store.database import Database
+from tracker.store.models import Paper, TherapyPaper
 
 from records_factory import make_record
 

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from tracker.errors import PubMedError
-from tracker.models import (
+from tracker.evidence.notice_links import baseline_notices
+from tracker.evidence.snapshots import load_snapshots, rebuild_snapshots
+from tracker.ingest.poll import poll
+from tracker.ingest.refresh import last_refresh, refresh
+from tracker.pubmed.eutils import EutilsClient
+from tracker.records import CommentCorrection, PublicationType
+from tracker.store.models import (
     DuplicateLink,
     NoticeLink,
     Paper,
@@ -20,12 +26,6 @@ from tracker.models import (
     Run,
     TherapyPaper,
 )
-from tracker.notices import baseline_notices
-from tracker.poll import poll
-from tracker.pubmed.eutils import EutilsClient
-from tracker.records import CommentCorrection, PublicationType
-from tracker.refresh import last_refresh, refresh
-from tracker.snapshots import load_snapshots, rebuild_snapshots
 
 from eutils_faults import fewer_records, server_error
 from records_factory import JOURNAL_ARTICLE, META, RCT, make_record

@@ -11,10 +11,8 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from tracker import render
 from tracker.errors import ConfigError, UnknownTherapyError
-from tracker.models import NoticeLink, Paper
-from tracker.models import Reference as ReferenceRow
+from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
 from tracker.records import (
     AbstractSection,
     Author,
@@ -23,8 +21,10 @@ from tracker.records import (
     PartialDate,
     PublicationType,
 )
-from tracker.report import build_report
-from tracker.store import link_therapies, sync_therapies, upsert_records
+from tracker.report import formats as render
+from tracker.report.build import build_report
+from tracker.store.models import NoticeLink, Paper
+from tracker.store.models import Reference as ReferenceRow
 
 NOW = datetime(2025, 6, 2, 9, 30)
 SINCE, UNTIL = date(2025, 5, 19), date(2025, 5, 25)
@@ -334,9 +334,9 @@ def test_pathway_axis_counts_a_paper_once(db, baseline):
     """Ketamine and esketamine both act on the glutamatergic pathway: one paper, one count."""
     from datetime import date, datetime
 
-    from tracker.render import render, report_to_dict
-    from tracker.report import build_report
-    from tracker.store import link_therapies, sync_therapies, upsert_records
+    from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
+    from tracker.report.build import build_report
+    from tracker.report.formats import render, report_to_dict
 
     import records_factory as rf
 

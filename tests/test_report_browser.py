@@ -10,10 +10,10 @@ from datetime import date, datetime
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tracker import render
+from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
 from tracker.records import Author, PaperRecord, PartialDate, PublicationType
-from tracker.report import build_report
-from tracker.store import link_therapies, sync_therapies, upsert_records
+from tracker.report import formats as render
+from tracker.report.build import build_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -7,12 +7,18 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select, update
 
-from tracker.models import Paper, Snapshot
-from tracker.notices import link_notices
+from tracker.evidence.notice_links import link_notices
+from tracker.evidence.snapshots import (
+    events,
+    load_snapshots,
+    period_bounds,
+    periods,
+    rebuild_snapshots,
+)
+from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
 from tracker.pubmed.xmlwrite import article_xml
 from tracker.records import CommentCorrection, PublicationType
-from tracker.snapshots import events, load_snapshots, period_bounds, periods, rebuild_snapshots
-from tracker.store import link_therapies, sync_therapies, upsert_records
+from tracker.store.models import Paper, Snapshot
 
 from records_factory import JOURNAL_ARTICLE, META, RCT, make_record
 

@@ -8,17 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tracker import render
 from tracker.baseline import load_baseline
 from tracker.config import Settings, validate
-from tracker.db import Database
 from tracker.demo.data import FIRST_POLL_UNTIL, REPORT_SINCE, SECOND_POLL_UNTIL, demo_waves
 from tracker.demo.server import EutilsServer
-from tracker.initialise import initialise
-from tracker.poll import PollSummary, poll
+from tracker.ingest import PollSummary, initialise, poll, refresh
 from tracker.pubmed.eutils import EutilsClient
-from tracker.refresh import refresh
-from tracker.report import build_report
+from tracker.report import FORMATS, build_report, write
+from tracker.store import Database
 
 
 @dataclass
@@ -88,7 +85,7 @@ def run_demo(
     with db.session() as session:
         report = build_report(session, baseline, since=REPORT_SINCE, until=SECOND_POLL_UNTIL,
                               period=settings.period, generated_at=datetime.now())
-    paths = [render.write(report, fmt, None, settings.reports_dir) for fmt in render.FORMATS]
+    paths = [write(report, fmt, None, settings.reports_dir) for fmt in FORMATS]
     db.dispose()
     echo(f"{requests} requests to the E-utilities server in all")
     return DemoResult(html=paths[0].resolve(), others=[p.resolve() for p in paths[1:]],

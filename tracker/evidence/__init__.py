@@ -1,16 +1,31 @@
-"""Evidence classification: study design and evidence level per paper, with provenance.
+"""Evidence: what each paper is, and what the papers of a therapy add up to.
 
-    levels.py      the taxonomy (Level, ranks, labels) and the Classification value
-    indexed.py     publication-type and MeSH rules for records NLM has indexed
-    text_rules.py  title and abstract rules for records it has not (classify_text)
-    extract.py     trial registry ids and sample size
-    notices.py     retraction notices, errata, expressions of concern, comments; retracted flag
-    classify.py    classify(record): the order in which the above decide
+Per record, pure functions of a parsed PaperRecord (no network, no database, no clock):
+    levels.py           the taxonomy (Level, ranks, labels) and the Classification value
+    indexed.py          publication-type and MeSH rules for records NLM has indexed
+    text_rules.py       title and abstract rules for records it has not (classify_text)
+    extract.py          trial registry ids and sample size
+    notice_kinds.py     what kind of notice a record is (retraction, erratum, ...); retracted flag
+    classify.py         classify(record): the order in which the above decide
+    matching.py         word patterns the rules are written in
+    duplicate_match.py  fingerprints and scores that say two records may be one paper
 
-Everything here is a pure function of a stored PaperRecord: no network, no database, no clock.
+Across stored papers (read and write the store):
+    notice_links.py     notices linked to the papers they concern; retractions applied
+    duplicate_links.py  duplicate pairs found, and the decisions people make on them
+    snapshots.py        per-therapy counts per period, and the events between periods
+    reclassify.py       every paper's evidence re-derived from its raw record, offline
 """
 
 from tracker.evidence.classify import classify
+from tracker.evidence.duplicate_links import (
+    DuplicateFinder,
+    DuplicateRow,
+    decide,
+    detect_for_papers,
+    list_links,
+)
+from tracker.evidence.duplicate_match import fingerprint, normalize_doi, normalize_pmcid
 from tracker.evidence.extract import sample_size, trial_registry_ids
 from tracker.evidence.levels import (
     LEVELS_BY_RANK,
@@ -20,17 +35,55 @@ from tracker.evidence.levels import (
     Classification,
     Level,
 )
+from tracker.evidence.notice_links import (
+    ON_NOTICE,
+    WITHDRAWING,
+    BaselineNotice,
+    baseline_notices,
+    link_notices,
+    missing_counterparts,
+)
+from tracker.evidence.reclassify import reclassify_all
+from tracker.evidence.snapshots import (
+    PERIODS,
+    events,
+    load_snapshots,
+    period_bounds,
+    periods,
+    rebuild_snapshots,
+)
 from tracker.evidence.text_rules import classify_text
 
 __all__ = [
     "LEVELS_BY_RANK",
     "NOTICE_KINDS",
+    "ON_NOTICE",
+    "PERIODS",
     "RULES_VERSION",
     "SOURCES",
+    "WITHDRAWING",
+    "BaselineNotice",
     "Classification",
+    "DuplicateFinder",
+    "DuplicateRow",
     "Level",
+    "baseline_notices",
     "classify",
     "classify_text",
+    "decide",
+    "detect_for_papers",
+    "events",
+    "fingerprint",
+    "link_notices",
+    "list_links",
+    "load_snapshots",
+    "missing_counterparts",
+    "normalize_doi",
+    "normalize_pmcid",
+    "period_bounds",
+    "periods",
+    "rebuild_snapshots",
+    "reclassify_all",
     "sample_size",
     "trial_registry_ids",
 ]

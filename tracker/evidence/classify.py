@@ -7,7 +7,7 @@ RULES_VERSION changes.
 
 from __future__ import annotations
 
-from tracker.evidence import indexed, notices
+from tracker.evidence import indexed, notice_kinds
 from tracker.evidence.extract import sample_size, trial_registry_ids
 from tracker.evidence.levels import Classification, Level
 from tracker.evidence.matching import fold
@@ -25,11 +25,11 @@ def classify(record: PaperRecord) -> Classification:
     facts = {
         "sample_size": sample_size(record.abstract_text),
         "trial_ids": trial_registry_ids(record),
-        "retracted": notices.is_retracted(record),
+        "retracted": notice_kinds.is_retracted(record),
     }
-    kind, kind_reason = notices.notice_kind(record)
+    kind, kind_reason = notice_kinds.notice_kind(record)
     facts["notice_kind"] = kind
-    facts["notice_of"] = notices.notice_targets(record, kind)
+    facts["notice_of"] = notice_kinds.notice_targets(record, kind)
     if kind in ("retraction", "erratum", "expression_of_concern"):
         source = "text" if kind_reason.startswith("title") else "publication_type"
         return Classification(Level.UNCLASSIFIED, source, NOTICE_CONFIDENCE[source],

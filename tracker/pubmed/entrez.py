@@ -29,7 +29,7 @@ from tracker.errors import ResponseError
 
 log = logging.getLogger(__name__)
 
-PROJECT_DTD_DIR = Path(__file__).resolve().parent.parent / "dtd"
+PROJECT_DTD_DIR = Path(__file__).resolve().parent / "dtd"
 BUNDLED_DTD_DIR = Path(Bio.Entrez.__file__).resolve().parent / "DTDs"
 BUNDLED_XSD_DIR = Path(Bio.Entrez.__file__).resolve().parent / "XSDs"
 DTD_DIRS = (PROJECT_DTD_DIR, BUNDLED_DTD_DIR)

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from tracker import __version__
 from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
-from tracker.db import Database
 from tracker.errors import ConfigError, PubMedError, TrackerError
+from tracker.store import Database
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -126,7 +126,7 @@ def init(app: App, skip_references: bool) -> None:
 
     Safe to run again: it only adds what is missing and resolves references not yet resolved.
     """
-    from tracker.initialise import initialise
+    from tracker.ingest import initialise
 
     baseline = app.baseline
     client = None if skip_references else app.client()
@@ -165,7 +165,7 @@ def _print_references(statuses, baseline: Baseline) -> None:
 @pass_app
 def references(app: App) -> None:
     """List the seed documents' references: PMID, resolution, which therapy each is about."""
-    from tracker.references import reference_statuses
+    from tracker.ingest import reference_statuses
 
     app.db.require_current()
     with app.db.session() as session:
@@ -192,7 +192,7 @@ def show_config(app: App, as_json: bool) -> None:
 @pass_app
 def therapies(app: App) -> None:
     """List the tracked therapies with their paper counts and watermarks."""
-    from tracker.models import Paper, TherapyPaper, Watermark
+    from tracker.store import Paper, TherapyPaper, Watermark
 
     app.db.require_current()
     with app.db.session() as session:
@@ -225,7 +225,7 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
     Each therapy's window starts at its last polled day (re-covered, so late additions that day
     are not missed) and ends today. Papers found by several therapies are fetched and stored once.
     """
-    from tracker.poll import poll as run_poll
+    from tracker.ingest import poll as run_poll
 
     selected = app.check_therapies(therapy_ids)
     app.db.require_current()
@@ -263,7 +263,7 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
 @pass_app
 def status(app: App, runs: int) -> None:
     """Show the last runs and each therapy's watermark."""
-    from tracker.models import Run, Watermark
+    from tracker.store import Run, Watermark
 
     app.db.require_current()
     with app.db.session() as session:
@@ -289,7 +289,7 @@ def status(app: App, runs: int) -> None:
 @pass_app
 def reclassify(app: App) -> None:
     """Re-derive every paper's evidence level from its stored record (no network)."""
-    from tracker.store import reclassify_all
+    from tracker.evidence import reclassify_all
 
     app.db.require_current()
     with app.db.session() as session:
@@ -303,7 +303,7 @@ def reclassify(app: App) -> None:
 @pass_app
 def refresh(app: App, since: date | None, until: date | None) -> None:
     """Re-fetch tracked records PubMed has modified or not yet indexed; record what changed."""
-    from tracker.refresh import refresh as run_refresh
+    from tracker.ingest import refresh as run_refresh
 
     app.db.require_current()
     with progress_bar("Refreshing") as bar:
@@ -330,7 +330,7 @@ def refresh(app: App, since: date | None, until: date | None) -> None:
 @pass_app
 def report(app: App, since, until, therapy_ids, fmt: str, output: Path | None) -> None:
     """Report how the evidence for each therapy changed in a period."""
-    from tracker import render
+    from tracker import report as render
     from tracker.report import build_report
 
     selected = app.check_therapies(therapy_ids)
@@ -362,7 +362,7 @@ def duplicates() -> None:
 @pass_app
 def duplicates_list(app: App, status: str | None) -> None:
     """List duplicate links with their score and reason."""
-    from tracker.duplicates import list_links
+    from tracker.evidence import list_links
 
     app.db.require_current()
     with app.db.session() as session:
@@ -380,7 +380,7 @@ def _short(title: str, width: int = 70) -> str:
 
 
 def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -> None:
-    from tracker.duplicates import decide
+    from tracker.evidence import decide
 
     app.db.require_current()
     with app.db.session() as session:

@@ -17,11 +17,9 @@ from sqlalchemy.orm import Session, defer
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
-from tracker.evidence import LEVELS_BY_RANK, Level
-from tracker.models import NoticeLink, Paper, PaperChange, TherapyPaper
-from tracker.models import Reference as ReferenceRow
-from tracker.notices import ON_NOTICE, WITHDRAWING
-from tracker.snapshots import PERIODS, events, periods
+from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
+from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
+from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
 HIGHLIGHT_LEVELS = (Level.SYSTEMATIC_REVIEW.value, Level.RCT.value)
@@ -273,7 +271,7 @@ def empty_counts() -> dict[str, int]:
 
 
 def created_on(paper: Paper) -> date:
-    """The create date, with the same fallbacks as tracker.snapshots."""
+    """The create date, with the same fallbacks as tracker.evidence.snapshots."""
     return paper.entrez_date or paper.pubmed_date or paper.first_seen_at.date()
 
 
@@ -332,7 +330,7 @@ def previous_window(since: date, until: date) -> tuple[date, date]:
 
 
 def trend_days(start: date, until: date, period: str) -> list[date]:
-    """The chart's x axis: the start, then the end of each period (tracker.snapshots' periods)."""
+    """The chart's x axis: the start, then the end of each period (snapshots' periods)."""
     return [start] + [last for _, last in periods(start, until, period) if last != start]
 
 

@@ -5,17 +5,17 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from tracker.models import NoticeLink, Paper, PaperChange, Reference, Run
-from tracker.notices import (
+from tracker.evidence.notice_links import (
     Claim,
     baseline_notices,
     link_notices,
     missing_counterparts,
     notice_claims,
 )
+from tracker.ingest.papers import upsert_records
 from tracker.pubmed.xmlwrite import article_xml
 from tracker.records import CommentCorrection, PublicationType
-from tracker.store import upsert_records
+from tracker.store.models import NoticeLink, Paper, PaperChange, Reference, Run
 
 from records_factory import make_record
 

@@ -33,9 +33,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
-from tracker.evidence import LEVELS_BY_RANK, Level
-from tracker.models import NoticeLink, Paper, PaperChange, Snapshot, Therapy, TherapyPaper
-from tracker.notices import WITHDRAWING
+from tracker.evidence.levels import LEVELS_BY_RANK, Level
+from tracker.evidence.notice_links import WITHDRAWING
+from tracker.store import NoticeLink, Paper, PaperChange, Snapshot, Therapy, TherapyPaper
 
 PERIODS = ("week", "month")
 RCT_MILESTONES = (10, 25, 50, 100)

@@ -16,16 +16,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from tracker.baseline import Baseline, Therapy
-from tracker.db import Database
-from tracker.duplicates import DuplicateFinder
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.models import Run, Watermark
-from tracker.notices import link_notices
+from tracker.evidence import DuplicateFinder, link_notices, rebuild_snapshots
+from tracker.ingest.papers import (
+    link_therapies,
+    mark_deleted,
+    stored_pmids,
+    sync_therapies,
+    upsert_records,
+)
 from tracker.pubmed.eutils import EutilsClient, SearchResult
 from tracker.records import DeletedCitation, PaperRecord
-from tracker.runs import record_failure
-from tracker.snapshots import rebuild_snapshots
-from tracker.store import link_therapies, mark_deleted, stored_pmids, sync_therapies, upsert_records
+from tracker.store import Database, Run, Watermark, record_failure
 
 
 @dataclass

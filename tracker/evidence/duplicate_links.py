@@ -1,4 +1,5 @@
-"""Duplicate links in the store: found by tracker.dedupe, decided by people, never undone by a poll.
+"""Duplicate links in the store: found by duplicate_match, decided by people, never undone by a
+poll.
 
 Papers with the same normalised DOI or PMCID under different PMIDs are one article: they are merged
 for counting at once (decided_by "rule:doi" / "rule:pmcid"), and a person may still reject that.
@@ -14,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracker import dedupe
 from tracker.errors import TrackerError
-from tracker.models import DuplicateLink, Paper
+from tracker.evidence import duplicate_match as dedupe
+from tracker.store import DuplicateLink, Paper
 
 
 def _fingerprint(row) -> dedupe.Fingerprint:
-    """What tracker.dedupe.fingerprint makes of the record, rebuilt from stored columns."""
+    """What duplicate_match.fingerprint makes of the record, rebuilt from stored columns."""
     years = [y for y in (row.pub_year, row.electronic_date and row.electronic_date.year) if y]
     return dedupe.Fingerprint(
         paper_id=row.id, pmid=row.pmid, doi=row.doi_norm, pmcid=row.pmcid_norm,

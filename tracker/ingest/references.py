@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, therapies_mentioned
-from tracker.db import Database
-from tracker.models import Paper
-from tracker.models import Reference as ReferenceRow
+from tracker.ingest.papers import upsert_records
 from tracker.pubmed.eutils import Citation, EutilsClient
 from tracker.records import DeletedCitation
-from tracker.store import upsert_records
+from tracker.store import Database, Paper
+from tracker.store import Reference as ReferenceRow
 
 
 @dataclass(frozen=True)

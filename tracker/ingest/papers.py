@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import dedupe, evidence
+from tracker import evidence
 from tracker.baseline import Baseline
-from tracker.models import Paper, PaperChange, PaperVersion, Therapy, TherapyPaper
+from tracker.evidence import duplicate_match
 from tracker.records import PaperRecord
+from tracker.store import (
+    Paper,
+    PaperChange,
+    PaperVersion,
+    Therapy,
+    TherapyPaper,
+    compress,
+    decompress,
+)
 
 DEMO_PMID_START = 90_000_000  # PubMed has not reached this range; demo and synthetic data live here
 TRACKED_FIELDS = (
@@ -26,19 +34,10 @@ def is_demo_pmid(pmid: str) -> bool:
     return pmid.isdigit() and int(pmid) >= DEMO_PMID_START
 
 
-def compress(raw: bytes) -> bytes:
-    """Level 1: XML still shrinks about 3x, for less time than the default level."""
-    return zlib.compress(raw, 1)
-
-
-def decompress(blob: bytes) -> bytes:
-    return zlib.decompress(blob)
-
-
 def paper_columns(record: PaperRecord) -> dict:
     """Every Paper column derived from the record: parsed fields, evidence, identity keys."""
     found = evidence.classify(record)
-    fp = dedupe.fingerprint(0, record)
+    fp = duplicate_match.fingerprint(0, record)
     first = record.first_author
     return {
         "pmid": record.pmid,
@@ -251,34 +250,3 @@ def mark_deleted(
             count += 1
     session.flush()
     return count
-
-
-def reclassify_all(session: Session, *, now: datetime, run_id: int | None = None) -> dict[str, int]:
-    """Re-derive every paper's evidence columns from its stored raw record; no network."""
-    from tracker.pubmed.parse import record_from_raw
-
-    counts = {"papers": 0, "changed": 0}
-    for paper in session.scalars(select(Paper)).yield_per(500):
-        record = record_from_raw(decompress(paper.raw_xml))
-        found = evidence.classify(record)
-        counts["papers"] += 1
-        new = {
-            "level": found.level.value, "level_rank": found.level.rank,
-            "level_source": found.source, "level_confidence": found.confidence,
-            "level_reason": found.reason, "design": found.design,
-            "sample_size": found.sample_size, "trial_ids": list(found.trial_ids),
-            "notice_kind": found.notice_kind, "retracted": found.retracted,
-            "rules_version": found.rules_version,
-        }
-        if paper.level != new["level"]:
-            session.add(PaperChange(
-                paper_id=paper.id, run_id=run_id, changed_at=now, field="level",
-                old=paper.level, new=new["level"],
-            ))
-            counts["changed"] += 1
-        session.execute(update(Paper).where(Paper.id == paper.id).values(**new))
-    # a paper retracted only through a notice's link keeps its flag
-    from tracker.notices import link_notices
-
-    link_notices(session, session.scalars(select(Paper.id)).all(), run_id, now)
-    return counts

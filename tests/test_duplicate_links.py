@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from tracker.duplicates import decide, list_links
-from tracker.models import DuplicateLink, Paper
-from tracker.poll import poll
+from tracker.evidence.duplicate_links import decide, list_links
+from tracker.ingest.poll import poll
 from tracker.pubmed.eutils import EutilsClient
+from tracker.store.models import DuplicateLink, Paper
 
 from records_factory import RCT, make_record
 
@@ -92,9 +92,9 @@ def test_an_erratum_titled_like_its_article_is_never_merged(db, baseline, eutils
 
 
 def test_stored_fingerprint_equals_the_records(db, baseline, eutils_server, settings):
-    """Detection reads fingerprints back from columns; they must match tracker.dedupe's own."""
-    from tracker import dedupe
-    from tracker.duplicates import FINGERPRINT_COLUMNS, _fingerprint
+    """Detection reads fingerprints back from columns; they must match duplicate_match's own."""
+    from tracker.evidence import duplicate_match as dedupe
+    from tracker.evidence.duplicate_links import FINGERPRINT_COLUMNS, _fingerprint
     from tracker.records import CommentCorrection
 
     record = make_record("90000901", TITLE, date(2025, 3, 1), doi="doi:10.1000/ABC.",

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
-from tracker.report import Report
+from tracker.report.build import Report
 
 # one colour per level, strongest evidence darkest; colour-blind-safe (Okabe-Ito plus greys)
 LEVEL_COLOURS = {

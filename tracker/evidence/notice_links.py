@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import NoticeLink, Paper, PaperChange, Reference
+from tracker.store import NoticeLink, Paper, PaperChange, Reference
 
 RETRACTION = "retraction"
 RETRACTED_AND_REPUBLISHED = "retracted_and_republished"

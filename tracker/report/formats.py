@@ -17,9 +17,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tracker.charts import trend_data_uri
 from tracker.errors import ConfigError
-from tracker.report import PaperItem, Report, TherapySection
+from tracker.report.build import PaperItem, Report, TherapySection
+from tracker.report.charts import trend_data_uri
 
 FORMATS = ("html", "md", "txt", "json", "ris", "csv")
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "txt": "report.txt.j2"}
@@ -67,7 +67,7 @@ def wrap(text: str, width: int = 78, indent: str = "", hanging: str | None = Non
 
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("tracker", "templates"),
+        loader=PackageLoader("tracker.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,

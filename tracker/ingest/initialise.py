@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tracker.baseline import Baseline
-from tracker.db import Database
 from tracker.errors import PubMedError
-from tracker.references import ReferenceStatus, load_references, reference_statuses
-from tracker.store import sync_therapies
+from tracker.ingest.papers import sync_therapies
+from tracker.ingest.references import ReferenceStatus, load_references, reference_statuses
+from tracker.store import Database
 
 
 @dataclass
@@ -25,7 +25,7 @@ def initialise(db: Database, baseline: Baseline, *, client, now: datetime) -> In
     Idempotent: a second run changes nothing. PubMed being unreachable does not undo the rest;
     the references stay pending and the next init resolves them.
     """
-    from tracker.references import resolve_references
+    from tracker.ingest.references import resolve_references
 
     with db.session() as session:
         changed = sync_therapies(session, baseline) + load_references(session, baseline)

@@ -6,6 +6,7 @@ raw record (compressed) is kept so any column can be re-derived without a refetc
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -79,7 +80,7 @@ class Paper(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # identity keys for deduplication (tracker.dedupe normal forms)
+    # identity keys for deduplication (tracker.evidence.duplicate_match normal forms)
     doi_norm: Mapped[str | None] = mapped_column(String(300), index=True)
     pmcid_norm: Mapped[str | None] = mapped_column(String(32), index=True)
     title_norm: Mapped[str] = mapped_column(Text, default="")
@@ -254,3 +255,12 @@ class Snapshot(Base):
     retracted: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[list] = mapped_column(JSON, default=list)
     built_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def compress(raw: bytes) -> bytes:
+    """Level 1: XML still shrinks about 3x, for less time than the default level."""
+    return zlib.compress(raw, 1)
+
+
+def decompress(blob: bytes) -> bytes:
+    return zlib.decompress(blob)

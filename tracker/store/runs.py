@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tracker.db import Database
-from tracker.models import Run
+from tracker.store.database import Database
+from tracker.store.models import Run
 
 
 def record_failure(

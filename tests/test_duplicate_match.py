@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tracker.dedupe import (
+from tracker.evidence.duplicate_match import (
     DuplicateIndex,
     Fingerprint,
     find_duplicates,

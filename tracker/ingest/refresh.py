@@ -36,22 +36,29 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import notices, snapshots, store
 from tracker.baseline import Baseline, Therapy
-from tracker.db import Database
-from tracker.duplicates import DuplicateFinder
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.models import NoticeLink, Paper, PaperChange, Reference, Run, TherapyPaper
+from tracker.evidence import DuplicateFinder, notice_links, snapshots
+from tracker.ingest import papers
 from tracker.pubmed.eutils import EutilsClient
 from tracker.records import DeletedCitation, PaperRecord
-from tracker.runs import record_failure
+from tracker.store import (
+    Database,
+    NoticeLink,
+    Paper,
+    PaperChange,
+    Reference,
+    Run,
+    TherapyPaper,
+    record_failure,
+)
 
 log = logging.getLogger(__name__)
 
 UNINDEXED_STATUSES = ("Publisher", "In-Process", "In-Data-Review")
 UID_CHUNK = 200  # PMIDs per [uid] ESearch: a short POST
 COUNTERPART_ROUNDS = 3  # notice -> original -> its other notices; a chain longer than this waits
-NOT_LINKED_TO_THERAPY = frozenset({notices.UPDATE})  # an update is a paper in its own right
+NOT_LINKED_TO_THERAPY = frozenset({notice_links.UPDATE})  # an update is a paper in its own right
 
 Progress = Callable[[int, int], None]  # (advance by, total)
 
@@ -194,13 +201,13 @@ def refresh(
 
     with db.session() as session:
         run_id = _new_run(session, therapies, since, until, started).id
-        modified = list(store.stored_pmids(session, dict.fromkeys(listed)))
+        modified = list(papers.stored_pmids(session, dict.fromkeys(listed)))
         unindexed = list(session.scalars(
             select(Paper.pmid).where(
                 Paper.medline_status.in_(UNINDEXED_STATUSES), Paper.deleted.is_(False)
             ).order_by(Paper.id)
         ))
-        unstored_refs = sorted(set(reference_pmids) - set(store.stored_pmids(
+        unstored_refs = sorted(set(reference_pmids) - set(papers.stored_pmids(
             session, reference_pmids
         )))
     summary.run_id = run_id
@@ -221,13 +228,13 @@ def refresh(
         tried: set[str] = set(wanted)
         for _round in range(COUNTERPART_ROUNDS):
             with db.session() as session:
-                more = [p for p in notices.missing_counterparts(session) if p not in tried]
+                more = [p for p in notice_links.missing_counterparts(session) if p not in tried]
             if not more:
                 break
             tried.update(more)
             work.fetch_and_store(client, more, counterparts=True)
         with db.session() as session:
-            summary.counterparts_missing = notices.missing_counterparts(session)
+            summary.counterparts_missing = notice_links.missing_counterparts(session)
             _finish(session, run_id, summary, now())
     except Exception as exc:
         summary.status = "failed"
@@ -274,7 +281,7 @@ class _Work:
             self._commit(batch, counterparts)
         if deleted:
             with self.db.session() as session:
-                self.summary.deleted += store.mark_deleted(
+                self.summary.deleted += papers.mark_deleted(
                     session, deleted, run_id=self.run_id, now=self.now()
                 )
         return sorted(set(client.missing) - set(deleted))
@@ -286,10 +293,10 @@ class _Work:
                 select(Paper.pmid, Paper.level_source)
                 .where(Paper.pmid.in_([r.pmid for r in batch]))
             ).all())
-            result = store.upsert_records(session, batch, run_id=self.run_id, now=now)
-            if "level_source" not in store.TRACKED_FIELDS:
+            result = papers.upsert_records(session, batch, run_id=self.run_id, now=now)
+            if "level_source" not in papers.TRACKED_FIELDS:
                 _record_source_changes(session, result.updated, sources, self.run_id, now)
-            links = notices.link_notices(session, result.ids.values(), self.run_id, now)
+            links = notice_links.link_notices(session, result.ids.values(), self.run_id, now)
             self.summary.notice_links += len(links)
             if counterparts:
                 _link_notices_to_therapies(session, list(result.new), self.run_id, now)
@@ -330,7 +337,7 @@ def _link_new_papers(session: Session, since: date, run_id: int, now: datetime) 
     ids = session.scalars(
         select(Paper.id).where(Paper.first_seen_at >= datetime.combine(since, time.min))
     ).all()
-    return len(notices.link_notices(session, ids, run_id, now))
+    return len(notice_links.link_notices(session, ids, run_id, now))
 
 
 def _record_source_changes(session: Session, updated: dict[str, int], before: dict[str, str],
@@ -368,7 +375,7 @@ def _link_notices_to_therapies(session: Session, new_pmids: list[str], run_id: i
             .where(Paper.pmid == paper_pmid)
         ):
             wanted.add((therapy_id, ids[notice_pmid]))
-    store.link_therapies(session, wanted, run_id=run_id, now=now)
+    papers.link_therapies(session, wanted, run_id=run_id, now=now)
 
 
 def _finish(session: Session, run_id: int, summary: RefreshSummary, finished: datetime) -> None:

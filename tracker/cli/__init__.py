@@ -1,0 +1,5 @@
+"""The `tracker` command."""
+
+from tracker.cli.main import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,52 @@
+"""How papers come in: the first `init`, each poll, each refresh.
+
+    initialise.py  `tracker init`: migrate, load the baseline, resolve the seed references
+    references.py  the seed documents' references, resolved to PMIDs
+    poll.py        new papers per therapy by create date; watermarks move after the commit
+    refresh.py     modified, not-yet-indexed and missing records; notices' counterparts
+    papers.py      storing parsed records: one row per PMID, therapy links, versions, changes
+"""
+
+from tracker.ingest.initialise import InitSummary, initialise
+from tracker.ingest.papers import (
+    TRACKED_FIELDS,
+    UpsertResult,
+    link_therapies,
+    mark_deleted,
+    paper_columns,
+    stored_pmids,
+    sync_therapies,
+    upsert_records,
+)
+from tracker.ingest.poll import PollSummary, TherapyPoll, plan_windows, poll, watermarks
+from tracker.ingest.references import (
+    ReferenceStatus,
+    load_references,
+    reference_statuses,
+    resolve_references,
+)
+from tracker.ingest.refresh import RefreshSummary, refresh
+
+__all__ = [
+    "TRACKED_FIELDS",
+    "InitSummary",
+    "PollSummary",
+    "ReferenceStatus",
+    "RefreshSummary",
+    "TherapyPoll",
+    "UpsertResult",
+    "initialise",
+    "link_therapies",
+    "load_references",
+    "mark_deleted",
+    "paper_columns",
+    "plan_windows",
+    "poll",
+    "reference_statuses",
+    "refresh",
+    "resolve_references",
+    "stored_pmids",
+    "sync_therapies",
+    "upsert_records",
+    "watermarks",
+]
