@@ -1,4 +1,14 @@
-"""The `tracker` command."""
+"""The `tracker` command: a thin layer over the library, one module per command group.
+
+    main.py        the `tracker` group and main(): every error becomes one line and an exit code
+    app.py         what commands share: settings, baseline, database, client; option types
+    admin.py       init, config
+    baseline.py    therapies, references
+    collect.py     poll, refresh, reclassify, status
+    reports.py     report
+    duplicates.py  duplicates list | confirm | reject
+    demo.py        demo
+"""
 
 from tracker.cli.main import cli, main
 

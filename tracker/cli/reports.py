@@ -1,0 +1,45 @@
+"""`tracker report`: a period's evidence report in any format."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from tracker.cli.app import DAY, App, out, pass_app
+from tracker.errors import ConfigError
+
+
+@click.command()
+@click.option("--since", type=DAY, help="First day of the period. Default: --until minus 6 days.")
+@click.option("--until", type=DAY, help="Last day of the period. Default: today.")
+@click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
+              help="Only this therapy (repeatable).")
+@click.option("--format", "fmt", default="html", show_default=True,
+              type=click.Choice(["html", "md", "txt", "json", "ris", "csv"]),
+              help="Report format; ris and csv export the period's papers.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: under the reports folder). '-' for stdout.")
+@pass_app
+def report(app: App, since, until, therapy_ids, fmt: str, output: Path | None) -> None:
+    """Report how the evidence for each therapy changed in a period."""
+    from tracker.report import build_report, export, render, write
+
+    selected = app.check_therapies(therapy_ids)
+    until = until or date.today()
+    since = since or date.fromordinal(until.toordinal() - 6)
+    if since > until:
+        raise ConfigError(f"--since {since} is after --until {until}")
+    app.db.require_current()
+    with app.db.session() as session:
+        data = build_report(session, app.baseline, since=since, until=until,
+                            therapy_ids=selected, period=app.settings.period,
+                            generated_at=datetime.now())
+    if output is not None and str(output) == "-":
+        text = export(data, fmt) if fmt in ("ris", "csv") else render(data, fmt)
+        sys.stdout.write(text)
+        return
+    path = write(data, fmt, output, app.settings.reports_dir)
+    out.print(f"Report written to {path}")
