@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.labelled_duplicates import labelled_records  # noqa: E402
-from tracker.evidence import (  # noqa: E402
+from tracker.evidence.duplicate_match import (  # noqa: E402
     DuplicateIndex,
     find_duplicates,
     fingerprint,
