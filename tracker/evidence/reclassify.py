@@ -12,21 +12,33 @@ from tracker.store import Paper, PaperChange, decompress
 
 
 def reclassify_all(session: Session, *, now: datetime, run_id: int | None = None) -> dict[str, int]:
-    """Re-derive every paper's evidence columns from its stored raw record; no network."""
+    """Re-derive every paper's evidence columns from its stored raw record; no network.
+
+    The store's current level model takes part for papers not yet indexed; counts say who
+    decided: "rules" alone, "rules_and_model", "model" alone, and "disagreements".
+    """
+    from tracker.evidence.training import load_current_model
     from tracker.pubmed.parse import record_from_raw
 
-    counts = {"papers": 0, "changed": 0}
+    model = load_current_model(session)
+    counts = {"papers": 0, "changed": 0, "rules": 0, "rules_and_model": 0, "model": 0,
+              "disagreements": 0, "model_version": model.version if model else None}
     for paper in session.scalars(select(Paper)).yield_per(500):
         record = record_from_raw(decompress(paper.raw_xml))
-        found = classify(record)
+        found = classify(record, model)
         counts["papers"] += 1
+        decided_by = ("model" if found.source == "model" else
+                      "rules_and_model" if found.model_version else "rules")
+        counts[decided_by] += 1
+        counts["disagreements"] += found.disagreement
         new = {
             "level": found.level.value, "level_rank": found.level.rank,
             "level_source": found.source, "level_confidence": found.confidence,
             "level_reason": found.reason, "design": found.design,
             "sample_size": found.sample_size, "trial_ids": list(found.trial_ids),
             "notice_kind": found.notice_kind, "retracted": found.retracted,
-            "rules_version": found.rules_version,
+            "rules_version": found.rules_version, "level_model": found.model_version,
+            "level_disagreement": found.disagreement,
         }
         if paper.level != new["level"]:
             session.add(PaperChange(
