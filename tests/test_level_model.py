@@ -1,0 +1,241 @@
+"""The level model end to end: train on indexed papers, save, load, classify, reclassify,
+provenance; and how its reading is combined with the rules. Accuracy lives in bench/."""
+
+import json
+import random
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from test_cli import run
+
+from tracker.evidence import Classification, Level, classify
+from tracker.evidence.model import combine
+from tracker.records import PublicationType
+from tracker.store.database import Database
+from tracker.store.models import LevelModelRow, Paper
+
+from records_factory import RCT, make_record
+
+SYSTEMATIC = PublicationType("D000078182", "Systematic Review")
+OBSERVATIONAL = PublicationType("D064888", "Observational Study")
+
+# Small, made-up vocabularies: enough for the pipeline to learn something, not a benchmark.
+WORDS = {
+    "rct": (RCT, ["allocation", "arm", "placebo", "sham", "blinded", "assigned", "masked",
+                  "concealed", "trial"]),
+    "sr": (SYSTEMATIC, ["pooled", "databases", "searched", "heterogeneity", "eligible",
+                        "synthesis", "studies", "forest", "funnel"]),
+    "obs": (OBSERVATIONAL, ["registry", "records", "cohort", "followed", "claims", "nationwide",
+                            "retrospective", "linked", "hazard"]),
+}
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, eutils_server, db_url):
+    """The CLI pointed at the local E-utilities server and a fresh SQLite file."""
+    fast = tmp_path / "fast.toml"
+    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
+                    "requests_per_second = 50\n")
+    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
+    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
+    return eutils_server
+
+
+def labelled_records(per_level: int, start: int = 90_001_000, status: str = "MEDLINE"):
+    """Indexed psilocybin papers whose words differ by level, with the level's publication type."""
+    rng = random.Random(7)
+    records, pmid = [], start
+    for pt, words in WORDS.values():
+        for _ in range(per_level):
+            picked = " ".join(rng.sample(words, 5))
+            records.append(make_record(
+                str(pmid), f"Psilocybin in treatment-resistant depression: {picked}",
+                date(2025, 3, 3), abstract=f"We report {picked} and {rng.choice(words)}.",
+                status=status, types=(pt,)))
+            pmid += 1
+    return records
+
+
+def stored(db_url, pmid):
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            return session.scalars(select(Paper).where(Paper.pmid == pmid)).one()
+    finally:
+        database.dispose()
+
+
+def model_rows(db_url):
+    database = Database(db_url)
+    try:
+        with database.session() as session:
+            return session.scalar(select(func.count()).select_from(LevelModelRow))
+    finally:
+        database.dispose()
+
+
+def poll(capsys):
+    code, out, err = run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-06-30")
+    assert code == 0, err
+    return out
+
+
+def test_train_save_load_classify_reclassify(capsys, env, db_url):
+    env.add_records(labelled_records(12))
+    run(capsys, "init", "--skip-references")
+    poll(capsys)
+
+    code, out, err = run(capsys, "classifier", "show")
+    assert code == 0, err
+    assert "No trained level model: the rules decide alone" in out
+
+    code, out, err = run(capsys, "classifier", "train", "--min-per-level", "8",
+                         "--format", "json")
+    assert code == 0, err
+    trained = json.loads(out)
+    assert trained["version"] == "1"
+    assert trained["training_size"] + trained["held_out_size"] == 36
+    assert set(trained["levels"]) == {"rct", "systematic_review", "observational"}
+    for who in ("model", "rules", "combined"):
+        assert set(trained["scores"][who]["levels"]) == set(trained["levels"])
+        assert 0 <= trained["scores"][who]["accuracy"] <= 1
+    assert model_rows(db_url) == 1
+
+    code, out, err = run(capsys, "classifier", "show")
+    assert code == 0, err
+    assert "Level model 1" in out and "Held-out scores" in out and "rct" in out
+    shown = json.loads(run(capsys, "classifier", "show", "--format", "json")[1])["model"]
+    assert shown["version"] == "1" and shown["size_bytes"] > 0
+
+    # A new paper, not yet indexed: its text rule decides with the model beside it.
+    env.add_records([make_record(
+        "90002001", "Psilocybin versus placebo in treatment-resistant depression: a randomized "
+        "trial", date(2025, 6, 30), abstract="Participants were assigned to placebo or sham, "
+        "blinded and masked allocation.", status="Publisher", types=())])
+    poll(capsys)
+    paper = stored(db_url, "90002001")
+    assert paper.level_model == "1"
+    assert paper.level_source in ("text+model", "model")
+    assert "model 1" in paper.level_reason
+    assert "randomized" in paper.level_reason.lower()  # the rule's reason stays as explanation
+    # indexed papers keep their publication type's decision, untouched by the model
+    indexed = stored(db_url, "90001000")
+    assert (indexed.level_source, indexed.level_model) == ("publication_type", None)
+
+    code, out, err = run(capsys, "reclassify")
+    assert code == 0, err
+    assert "Reclassified 37 papers; 0 changed level" in out
+    assert "Level model 1: rules alone 36" in out
+    again = stored(db_url, "90002001")
+    assert (again.level, again.level_source, again.level_confidence) == (
+        paper.level, paper.level_source, paper.level_confidence)
+
+    # the report says which decided
+    code, out, err = run(capsys, "report", "--since", "2025-06-01", "--until", "2025-06-30",
+                         "--format", "json", "--output", "-")
+    assert code == 0, err
+    assert "+model" in out or '"model"' in out
+
+
+def test_train_twice_gives_a_new_current_version(capsys, env, db_url):
+    env.add_records(labelled_records(10))
+    run(capsys, "init", "--skip-references")
+    poll(capsys)
+    for expected in ("1", "2"):
+        code, out, err = run(capsys, "classifier", "train", "--min-per-level", "8")
+        assert code == 0, err
+        assert f"Saved level model {expected}" in out
+    assert model_rows(db_url) == 2
+    assert "Level model 2" in run(capsys, "classifier", "show")[1]
+
+
+def test_training_refuses_a_store_with_too_few_indexed_papers(capsys, env, db_url):
+    env.add_records(labelled_records(4))
+    run(capsys, "init", "--skip-references")
+    poll(capsys)
+    code, out, err = run(capsys, "classifier", "train")
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "need 20 or more indexed papers each" in err
+    assert "rct 4" in err
+    assert model_rows(db_url) == 0
+
+
+def test_classifier_refuses_an_uninitialised_database(capsys, env, db_url):
+    code, _, err = run(capsys, "classifier", "train")
+    assert code == 1 and "run `tracker init`" in err
+    assert not Database(db_url).current_revision()  # nothing was created or migrated
+
+
+def test_without_a_model_the_rules_decide_alone(capsys, env, db_url):
+    env.add_records([make_record("90000321", "Psilocybin versus placebo in treatment-resistant "
+                                 "depression: a randomized controlled trial", date(2025, 3, 10),
+                                 status="Publisher")])
+    run(capsys, "init", "--skip-references")
+    poll(capsys)
+    code, out, err = run(capsys, "reclassify")
+    assert code == 0, err
+    assert "No trained level model: the rules decided alone." in out
+    paper = stored(db_url, "90000321")
+    assert (paper.level_source, paper.level_model, paper.level_disagreement) == (
+        "text", None, False)
+
+
+# --- combining, on plain data ---------------------------------------------------------------
+
+RULE_RCT = Classification(Level.RCT, "text", 0.85, 'title matches "randomized"')
+WEAK_OBS = Classification(Level.OBSERVATIONAL, "text", 0.45, 'abstract matches "patients"')
+NO_CUE = Classification(Level.UNCLASSIFIED, "none", 0.0, "no informative cue (status Publisher)")
+
+
+def test_agreement_takes_the_models_probability_as_confidence():
+    found = combine(RULE_RCT, {Level.RCT: 0.93, Level.OBSERVATIONAL: 0.07}, "4", indexed=False)
+    assert (found.level, found.source, found.confidence) == (Level.RCT, "text+model", 0.93)
+    assert found.reason.startswith('title matches "randomized"')
+    assert "model 4 agrees (p=0.93)" in found.reason
+    assert not found.disagreement and found.model_version == "4"
+
+
+def test_disagreement_lowers_confidence_and_marks_the_paper():
+    found = combine(RULE_RCT, {Level.RCT: 0.3, Level.OBSERVATIONAL: 0.7}, "4", indexed=False)
+    assert found.level is Level.RCT  # a strong rule keeps its level
+    assert found.confidence == 0.15
+    assert found.disagreement and "disagrees" in found.reason
+
+
+def test_a_sure_model_replaces_a_weak_rule_and_says_so():
+    found = combine(WEAK_OBS, {Level.RCT: 0.9, Level.OBSERVATIONAL: 0.1}, "4", indexed=False)
+    assert (found.level, found.source, found.disagreement) == (Level.RCT, "model", True)
+    assert found.confidence == 0.45
+    assert 'abstract matches "patients"' in found.reason
+
+
+def test_model_decides_where_no_rule_matched_only_when_sure():
+    sure = combine(NO_CUE, {Level.RCT: 0.8, Level.OBSERVATIONAL: 0.2}, "4", indexed=False)
+    assert (sure.level, sure.source, sure.confidence) == (Level.RCT, "model", 0.8)
+    unsure = combine(NO_CUE, {Level.RCT: 0.4, Level.OBSERVATIONAL: 0.35,
+                              Level.SYSTEMATIC_REVIEW: 0.25}, "4", indexed=False)
+    assert (unsure.level, unsure.source) == (Level.UNCLASSIFIED, "none")
+    assert "too unsure" in unsure.reason
+
+
+def test_indexed_papers_notices_and_unlearnt_levels_keep_the_rules():
+    probabilities = {Level.RCT: 0.1, Level.OBSERVATIONAL: 0.9}
+    assert combine(RULE_RCT, probabilities, "4", indexed=True) == RULE_RCT
+    notice = Classification(Level.UNCLASSIFIED, "text", 0.8, "retraction notice",
+                            notice_kind="retraction")
+    assert combine(notice, probabilities, "4", indexed=False) == notice
+    protocol = Classification(Level.PROTOCOL, "text", 0.85, "title matches \"protocol\"")
+    kept = combine(protocol, probabilities, "4", indexed=False)
+    assert (kept.level, kept.confidence, kept.disagreement) == (Level.PROTOCOL, 0.85, False)
+    assert "has not learnt" in kept.reason
+
+
+def test_classify_without_a_model_is_unchanged():
+    record = make_record("1", "Ketamine versus placebo: a randomized trial", date(2025, 1, 1),
+                         status="Publisher", types=())
+    assert classify(record) == classify(record, None)
+    assert classify(record).model_version is None
