@@ -206,10 +206,17 @@ def test_disagreement_lowers_confidence_and_marks_the_paper():
     assert found.disagreement and "disagrees" in found.reason
 
 
+def test_a_very_sure_model_replaces_even_a_strong_rule():
+    found = combine(RULE_RCT, {Level.RCT: 0.04, Level.OBSERVATIONAL: 0.96}, "4", indexed=False)
+    assert (found.level, found.source, found.disagreement) == (Level.OBSERVATIONAL, "model", True)
+    assert found.confidence == 0.48
+    assert 'title matches "randomized"' in found.reason  # the rule's reading stays visible
+
+
 def test_a_sure_model_replaces_a_weak_rule_and_says_so():
-    found = combine(WEAK_OBS, {Level.RCT: 0.9, Level.OBSERVATIONAL: 0.1}, "4", indexed=False)
+    found = combine(WEAK_OBS, {Level.RCT: 0.84, Level.OBSERVATIONAL: 0.16}, "4", indexed=False)
     assert (found.level, found.source, found.disagreement) == (Level.RCT, "model", True)
-    assert found.confidence == 0.45
+    assert found.confidence == 0.42
     assert 'abstract matches "patients"' in found.reason
 
 

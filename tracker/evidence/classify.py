@@ -17,7 +17,7 @@ from tracker.evidence.text_rules import STRONG, choose, describe, design_for, fi
 from tracker.records import PaperRecord
 
 if TYPE_CHECKING:
-    from tracker.evidence.model import LevelModel
+    from tracker.evidence.model import BatchReading, LevelModel
 
 NOTICE_CONFIDENCE = {"publication_type": 0.98, "text": 0.8}
 REFINED_BONUS = 0.1  # text agreeing with a broad publication type
@@ -25,7 +25,8 @@ MAX_REFINED_CONFIDENCE = 0.95
 INDEXED_TEXT_PENALTY = 0.05  # indexers saw the paper and gave it no design type
 
 
-def classify(record: PaperRecord, model: LevelModel | None = None) -> Classification:
+def classify(record: PaperRecord, model: LevelModel | BatchReading | None = None
+             ) -> Classification:
     """The evidence level of a stored record, with its provenance and extracted facts.
 
     With a trained level model, a record not yet indexed gets the model's reading folded in

@@ -14,13 +14,19 @@ import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tracker.evidence.indexed import indexed
 from tracker.evidence.levels import Classification, Level
 from tracker.evidence.matching import fold
 from tracker.evidence.text_rules import design_for
+from tracker.records import PaperRecord
 
-# The rules' decision is replaced only when the rule was weak and the model is sure.
+# On disagreement the rules' level is replaced only when the model is sure: its probabilities are
+# calibrated, so 0.9 means right about nine times in ten, more than the text rules manage on
+# papers written after them (0.72 held-out accuracy). A rule that matched only weak cues yields
+# sooner.
 WEAK_RULE_CONFIDENCE = 0.7  # below this a text rule matched only weak cues
-MODEL_OVERRIDES_AT = 0.8  # model probability needed to replace a weak rule's level
+MODEL_OVERRIDES_AT = 0.9  # model probability needed to replace the rules' level
+MODEL_OVERRIDES_WEAK_AT = 0.8  # ... when the rule matched only weak cues
 MODEL_ALONE_AT = 0.5  # model probability needed to give a level where no rule matched
 DISAGREEMENT_FACTOR = 0.5  # confidence is the model's probability times this on disagreement
 NOTICES = ("retraction", "erratum", "expression_of_concern")
@@ -57,6 +63,32 @@ class LevelModel:
     def from_bytes(blob: bytes) -> LevelModel:
         """Only bytes this tracker wrote into its own store are ever loaded (pickle runs code)."""
         return pickle.loads(blob)
+
+
+class BatchReading:
+    """The model's reading of a batch of papers, computed in one call.
+
+    One call for 500 papers costs about what ten single calls cost, so ingest and reclassify read
+    each batch ahead; a paper outside the batch is read on its own.
+    """
+
+    def __init__(self, model: LevelModel, texts: Sequence[tuple[str, str]]):
+        self.model = model
+        self.version = model.version
+        unique = list(dict.fromkeys(texts))
+        self._read = dict(zip(unique, model.probabilities_many(unique), strict=True)
+                          ) if unique else {}
+
+    def probabilities(self, title: str, abstract: str) -> dict[Level, float]:
+        found = self._read.get((title, abstract))
+        return found if found is not None else self.model.probabilities(title, abstract)
+
+
+def read_ahead(model: LevelModel | None, records: Sequence[PaperRecord]) -> BatchReading | None:
+    """The model's reading of the not-yet-indexed records of a batch; None without a model."""
+    if model is None:
+        return None
+    return BatchReading(model, [(r.title, r.abstract_text) for r in records if not indexed(r)])
 
 
 def fit_level_model(texts: Sequence[tuple[str, str]], labels: Sequence[Level],
@@ -104,11 +136,12 @@ def combine(rules: Classification, probabilities: dict[Level, float], version: s
         return replace(rules, source=f"{rules.source}+model", confidence=round(best_p, 2),
                        reason=f"{rules.reason}; {tag} agrees (p={best_p:.2f})",
                        model_version=version)
-    if rules.confidence < WEAK_RULE_CONFIDENCE and best_p >= MODEL_OVERRIDES_AT:
+    weak = rules.confidence < WEAK_RULE_CONFIDENCE
+    if best_p >= (MODEL_OVERRIDES_WEAK_AT if weak else MODEL_OVERRIDES_AT):
         return replace(rules, level=best, source="model",
                        confidence=round(best_p * DISAGREEMENT_FACTOR, 2),
-                       reason=f"{said}, over a weak rule ({rules.level.label.lower()}: "
-                              f"{rules.reason})",
+                       reason=f"{said}, over the {'weak ' if weak else ''}rule "
+                              f"({rules.level.label.lower()}: {rules.reason})",
                        model_version=version, disagreement=True,
                        design=design_for(best, fold(f"{title}\n{abstract}")))
     rule_p = probabilities[rules.level]
