@@ -80,7 +80,8 @@ def show(app: App, fmt: str) -> None:
         out.print("No trained level model: the rules decide alone. "
                   "Run `tracker classifier train` to fit one.")
         return
-    out.print(f"Level model {shown['version']}, trained {shown['trained_at'][:19]} on "
+    trained_at = shown["trained_at"][:16].replace("T", " ")
+    out.print(f"Level model {shown['version']}, trained {trained_at} on "
               f"{shown['training_size']} indexed papers, scored on {shown['held_out_size']} "
               f"held out; {shown['size_bytes']:,} bytes.")
     out.print(scores_table(shown["scores"]))

@@ -120,7 +120,7 @@ def combine(rules: Classification, probabilities: dict[Level, float], version: s
     if indexed or rules.notice_kind in NOTICES or not probabilities:
         return rules
     best, best_p = max(probabilities.items(), key=lambda item: item[1])
-    tag = f"model {version}"
+    tag = f"level model {version}"
     said = f"{tag}: {best.label.lower()} (p={best_p:.2f})"
     if rules.source == "none":
         if best_p < MODEL_ALONE_AT:
