@@ -118,12 +118,32 @@ def test_train_save_load_classify_reclassify(capsys, env, db_url):
     env.add_records([make_record(
         "90002001", "Psilocybin versus placebo in treatment-resistant depression: a randomized "
         "trial", date(2025, 6, 30), abstract="Participants were assigned to placebo or sham, "
-        "blinded and masked allocation.", status="Publisher", types=())])
+        "blinded and masked allocation.", status="Publisher", types=()),
+        # no rule cue at all: the model, sure enough, gives the level alone
+        make_record("90002002", "Psilocybin in treatment-resistant depression: allocation arm "
+                    "masked concealed", date(2025, 6, 30),
+                    abstract="We report allocation masked concealed arm.", status="Publisher",
+                    types=()),
+        # the rule reads "randomized"; every other word is the observational papers'
+        make_record("90002003", "Psilocybin in treatment-resistant depression: a randomized "
+                    "registry of records, claims, nationwide and linked", date(2025, 6, 30),
+                    abstract="We report registry records followed nationwide, claims linked, "
+                    "hazard retrospective.", status="Publisher", types=()),
+    ])
     poll(capsys)
+    alone = stored(db_url, "90002002")
+    assert (alone.level, alone.level_source, alone.level_model) == ("rct", "model", "1")
+    assert alone.level_reason.startswith("level model 1: randomised controlled trial (p=")
+    assert "no informative publication type, MeSH or text cue" in alone.level_reason
+    torn = stored(db_url, "90002003")
+    assert torn.level_disagreement and torn.level_model == "1"
+    assert 'title matches "randomized"' in torn.level_reason
+    assert "observational" in torn.level_reason and torn.level_confidence < 0.5
     paper = stored(db_url, "90002001")
     assert paper.level_model == "1"
     assert paper.level_source in ("text+model", "model")
-    assert "model 1" in paper.level_reason
+    assert "level model 1" in paper.level_reason
+    assert not paper.level_disagreement
     assert "randomized" in paper.level_reason.lower()  # the rule's reason stays as explanation
     # indexed papers keep their publication type's decision, untouched by the model
     indexed = stored(db_url, "90001000")
@@ -131,8 +151,10 @@ def test_train_save_load_classify_reclassify(capsys, env, db_url):
 
     code, out, err = run(capsys, "reclassify")
     assert code == 0, err
-    assert "Reclassified 37 papers; 0 changed level" in out
-    assert "Level model 1: rules alone 36" in out
+    out = " ".join(out.split())  # the terminal width may wrap the line
+    assert "Reclassified 39 papers; 0 changed level" in out
+    assert "Level model 1: rules alone 36" in out and "model alone 1" in out
+    assert "1 disagreement(s)" in out
     again = stored(db_url, "90002001")
     assert (again.level, again.level_source, again.level_confidence) == (
         paper.level, paper.level_source, paper.level_confidence)
