@@ -96,7 +96,7 @@ def test_train_save_load_classify_reclassify(capsys, env, db_url):
     assert code == 0, err
     assert "No trained level model: the rules decide alone" in out
 
-    code, out, err = run(capsys, "classifier", "train", "--min-per-level", "8",
+    code, out, err = run(capsys, "classifier", "train", "--min-per-level", "10",
                          "--format", "json")
     assert code == 0, err
     trained = json.loads(out)
@@ -171,7 +171,7 @@ def test_train_twice_gives_a_new_current_version(capsys, env, db_url):
     run(capsys, "init", "--skip-references")
     poll(capsys)
     for expected in ("1", "2"):
-        code, out, err = run(capsys, "classifier", "train", "--min-per-level", "8")
+        code, out, err = run(capsys, "classifier", "train", "--min-per-level", "10")
         assert code == 0, err
         assert f"Saved level model {expected}" in out
     assert model_rows(db_url) == 2
@@ -187,6 +187,9 @@ def test_training_refuses_a_store_with_too_few_indexed_papers(capsys, env, db_ur
     assert len(err.strip().splitlines()) == 1
     assert "need 20 or more indexed papers each" in err
     assert "rct 4" in err
+    assert model_rows(db_url) == 0
+    code, _, err = run(capsys, "classifier", "train", "--min-per-level", "2")
+    assert code == 2 and "--min-per-level" in err and len(err.strip().splitlines()) == 1
     assert model_rows(db_url) == 0
 
 
@@ -298,7 +301,7 @@ def test_train_save_and_apply_on_postgres(pg_db, baseline, eutils_server, settin
     eutils_server.add_records(labelled_records(10))
     client = EutilsClient(settings)
     ingest_poll(pg_db, client, baseline, therapy_ids=["psilocybin"], today=date(2025, 6, 30))
-    report = train_and_save(pg_db, now=datetime(2025, 7, 1), min_per_level=8)
+    report = train_and_save(pg_db, now=datetime(2025, 7, 1), min_per_level=10)
     assert report.version == "1" and report.training_size + report.held_out_size == 30
     eutils_server.add_records([make_record(
         "90002002", "Psilocybin in treatment-resistant depression: allocation arm placebo",

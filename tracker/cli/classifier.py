@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from tracker.cli.app import App, err, out, pass_app
+from tracker.evidence.training import FEWEST_PER_LEVEL, MIN_PER_LEVEL
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -25,7 +26,8 @@ def classifier() -> None:
 
 
 @classifier.command("train")
-@click.option("--min-per-level", type=click.IntRange(min=3), default=20, show_default=True,
+@click.option("--min-per-level", type=click.IntRange(min=FEWEST_PER_LEVEL), default=MIN_PER_LEVEL,
+              show_default=True,
               help="Indexed papers a level needs before the model learns it.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="json prints the scores for scripts.")
@@ -37,7 +39,7 @@ def train(app: App, min_per_level: int, fmt: str) -> None:
     model, the rules, and both together are scored on them (precision and recall per level).
     Refuses, saving nothing, when fewer than two levels have --min-per-level indexed papers.
     """
-    from tracker.evidence.training import train_and_save
+    from tracker.evidence.training import train_and_save  # scikit-learn loads only here
 
     app.db.require_current()
     waiting = (err.status("Training the level model…") if err.is_terminal and fmt == "text"

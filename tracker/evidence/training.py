@@ -25,6 +25,7 @@ from tracker.evidence.text_rules import classify_text
 from tracker.store import Database, LevelModelRow, Paper
 
 MIN_PER_LEVEL = 20  # indexed papers a level needs before the model learns it
+FEWEST_PER_LEVEL = 10  # below this a fifth held out and 3-fold calibration leave too little
 MIN_LEVELS = 2  # a model that knows one level says nothing
 HELD_OUT_SHARE = 0.2
 
@@ -147,6 +148,9 @@ def train_and_save(db: Database, *, now: datetime, min_per_level: int = MIN_PER_
     The one function a scheduled retrain needs. Raises TrainingRefused (nothing saved) when the
     store has too few indexed papers per level.
     """
+    if min_per_level < FEWEST_PER_LEVEL:
+        raise TrainingRefused(f"min_per_level must be at least {FEWEST_PER_LEVEL}, "
+                              f"not {min_per_level}")
     with db.session() as session:
         examples = indexed_examples(session)
     counts = Counter(e.level for e in examples)
