@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from tracker.cli.app import App, err, out, pass_app
-from tracker.evidence.training import FEWEST_PER_LEVEL, MIN_PER_LEVEL
+from tracker.evidence import FEWEST_PER_LEVEL, MIN_PER_LEVEL
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -39,7 +39,7 @@ def train(app: App, min_per_level: int, fmt: str) -> None:
     model, the rules, and both together are scored on them (precision and recall per level).
     Refuses, saving nothing, when fewer than two levels have --min-per-level indexed papers.
     """
-    from tracker.evidence.training import train_and_save  # scikit-learn loads only here
+    from tracker.evidence import train_and_save
 
     app.db.require_current()
     waiting = (err.status("Training the level model…") if err.is_terminal and fmt == "text"
@@ -64,7 +64,7 @@ def train(app: App, min_per_level: int, fmt: str) -> None:
 @pass_app
 def show(app: App, fmt: str) -> None:
     """Show the current level model: version, when trained, sizes and held-out scores."""
-    from tracker.evidence.training import current_model_row
+    from tracker.evidence import current_model_row
 
     app.db.require_current()
     with app.db.session() as session:

@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 from tracker import evidence
 from tracker.baseline import Baseline
 from tracker.evidence import duplicate_match
-from tracker.evidence.model import read_ahead
-from tracker.evidence.training import load_current_model
 from tracker.records import PaperRecord
 from tracker.store import (
     Paper,
@@ -175,7 +173,7 @@ def upsert_records(
     existing = {
         p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
     }
-    model = read_ahead(load_current_model(session), list(by_pmid.values()))
+    model = evidence.read_ahead(evidence.load_current_model(session), list(by_pmid.values()))
     added: list[dict] = []
     for pmid, record in by_pmid.items():
         paper = existing.get(pmid)
