@@ -31,14 +31,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("version"),
     )
-    with op.batch_alter_table("papers") as batch:
-        batch.add_column(sa.Column("level_model", sa.String(length=20), nullable=True))
-        batch.add_column(sa.Column("level_disagreement", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    op.add_column("papers", sa.Column("level_model", sa.String(length=20), nullable=True))
+    op.add_column("papers", sa.Column("level_disagreement", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("papers") as batch:
-        batch.drop_column("level_disagreement")
-        batch.drop_column("level_model")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of `papers` would trip its foreign keys.
+    op.drop_column("papers", "level_disagreement")
+    op.drop_column("papers", "level_model")
     op.drop_table("level_models")
