@@ -173,7 +173,13 @@ def upsert_records(
     existing = {
         p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
     }
-    model = evidence.read_ahead(evidence.load_current_model(session), list(by_pmid.values()))
+    unchanged = {  # byte for byte what we hold: nothing to derive
+        pmid for pmid, record in by_pmid.items()
+        if pmid in existing and not existing[pmid].deleted
+        and decompress(existing[pmid].raw_xml) == record.raw_xml
+    }
+    model = evidence.read_ahead(evidence.load_current_model(session),
+                                [r for pmid, r in by_pmid.items() if pmid not in unchanged])
     added: list[dict] = []
     for pmid, record in by_pmid.items():
         paper = existing.get(pmid)
@@ -181,8 +187,8 @@ def upsert_records(
             added.append({**paper_columns(record, model), "first_seen_at": now, "updated_at": now,
                           "first_run_id": run_id})
             continue
-        if decompress(paper.raw_xml) == record.raw_xml and not paper.deleted:
-            result.unchanged[pmid] = paper.id  # byte for byte what we hold: nothing to derive
+        if pmid in unchanged:
+            result.unchanged[pmid] = paper.id
             continue
         columns = paper_columns(record, model)
         diffs = [
