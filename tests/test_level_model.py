@@ -313,3 +313,42 @@ def test_train_save_and_apply_on_postgres(pg_db, baseline, eutils_server, settin
         assert "model 1" in paper.level_reason
         counts = reclassify_all(session, now=datetime(2025, 7, 2))
     assert counts["model_version"] == "1" and counts["rules"] == 30
+
+
+def test_indexing_hands_the_decision_back_to_publication_types(db, baseline, eutils_server,
+                                                               settings):
+    from tracker.ingest.refresh import refresh
+    from tracker.store.models import PaperChange
+
+    def at(day):
+        return lambda: datetime(day.year, day.month, day.day, 6, 0)
+
+    trial = dict(title="Psilocybin versus placebo in treatment-resistant depression: a "
+                 "randomized trial", abstract="Participants were assigned to placebo or sham.")
+    eutils_server.add_records([*labelled_records(10), make_record(
+        "90002004", trial["title"], date(2025, 5, 20), abstract=trial["abstract"],
+        status="Publisher", types=())])
+    client = EutilsClient(settings)
+    polled = date(2025, 6, 1)
+    ingest_poll(db, client, baseline, therapy_ids=["psilocybin"], since=date(2025, 3, 1),
+                today=polled, now=at(polled))
+    train_and_save(db, now=datetime(2025, 6, 1), min_per_level=10)
+    ingest_poll(db, client, baseline, therapy_ids=["psilocybin"], since=date(2025, 3, 1),
+                today=polled, now=at(polled))
+    with db.session() as session:
+        reclassify_all(session, now=datetime(2025, 6, 1))  # the model reads the stored paper
+        before = session.scalars(select(Paper).where(Paper.pmid == "90002004")).one()
+        assert (before.level_model, before.level_source) == ("1", "text+model")
+
+    eutils_server.add_records([make_record(
+        "90002004", trial["title"], date(2025, 5, 20), abstract=trial["abstract"],
+        status="MEDLINE", types=(RCT,), date_revised=date(2025, 6, 20))])
+    today = date(2025, 6, 30)
+    assert refresh(db, client, baseline, today=today, now=at(today)).status == "ok"
+    with db.session() as session:
+        after = session.scalars(select(Paper).where(Paper.pmid == "90002004")).one()
+        assert (after.level, after.level_source, after.level_model, after.level_disagreement) == (
+            "rct", "publication_type", None, False)
+        change = session.scalars(select(PaperChange).where(
+            PaperChange.paper_id == after.id, PaperChange.field == "level_source")).one()
+        assert (change.old, change.new) == ("text+model", "publication_type")
