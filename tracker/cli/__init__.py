@@ -8,6 +8,7 @@
     reports.py     report
     duplicates.py  duplicates list | confirm | reject
     demo.py        demo
+    classifier.py  classifier train | show (the level model)
 """
 
 from tracker.cli.main import cli, main

@@ -88,13 +88,23 @@ def status(app: App, runs: int) -> None:
 @click.command()
 @pass_app
 def reclassify(app: App) -> None:
-    """Re-derive every paper's evidence level from its stored record (no network)."""
+    """Re-derive every paper's evidence level from its stored record (no network).
+
+    Papers not yet indexed get the current level model's reading too (`tracker classifier
+    train`); without a trained model the rules decide alone.
+    """
     from tracker.evidence import reclassify_all
 
     app.db.require_current()
     with app.db.session() as session:
         counts = reclassify_all(session, now=datetime.now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
+    if counts["model_version"] is None:
+        out.print("No trained level model: the rules decided alone.")
+    else:
+        out.print(f"Level model {counts['model_version']}: rules alone {counts['rules']}, "
+                  f"rules with the model {counts['rules_and_model']}, model alone "
+                  f"{counts['model']}; {counts['disagreements']} disagreement(s).")
 
 
 @click.command()

@@ -9,12 +9,14 @@ Per record, pure functions of a parsed PaperRecord (no network, no database, no 
     classify.py         classify(record): the order in which the above decide
     matching.py         word patterns the rules are written in
     duplicate_match.py  fingerprints and scores that say two records may be one paper
+    model.py            the learned level model, and how its reading joins the rules' decision
 
 Across stored papers (read and write the store):
     notice_links.py     notices linked to the papers they concern; retractions applied
     duplicate_links.py  duplicate pairs found, and the decisions people make on them
     snapshots.py        per-therapy counts per period, and the events between periods
     reclassify.py       every paper's evidence re-derived from its raw record, offline
+    training.py         the level model trained on the store's indexed papers, saved, loaded
 """
 
 from tracker.evidence.classify import classify
@@ -35,6 +37,7 @@ from tracker.evidence.levels import (
     Classification,
     Level,
 )
+from tracker.evidence.model import LevelModel, combine, read_ahead
 from tracker.evidence.notice_links import (
     ON_NOTICE,
     WITHDRAWING,
@@ -53,8 +56,18 @@ from tracker.evidence.snapshots import (
     rebuild_snapshots,
 )
 from tracker.evidence.text_rules import classify_text
+from tracker.evidence.training import (
+    FEWEST_PER_LEVEL,
+    MIN_PER_LEVEL,
+    TrainingRefused,
+    current_model_row,
+    load_current_model,
+    train_and_save,
+)
 
 __all__ = [
+    "FEWEST_PER_LEVEL",
+    "MIN_PER_LEVEL",
     "LEVELS_BY_RANK",
     "NOTICE_KINDS",
     "ON_NOTICE",
@@ -67,23 +80,30 @@ __all__ = [
     "DuplicateFinder",
     "DuplicateRow",
     "Level",
+    "LevelModel",
+    "TrainingRefused",
     "baseline_notices",
     "classify",
     "classify_text",
+    "combine",
+    "current_model_row",
     "decide",
     "detect_for_papers",
     "events",
     "fingerprint",
     "link_notices",
     "list_links",
+    "load_current_model",
     "load_snapshots",
     "missing_counterparts",
     "normalize_doi",
     "normalize_pmcid",
     "period_bounds",
     "periods",
+    "read_ahead",
     "rebuild_snapshots",
     "reclassify_all",
     "sample_size",
+    "train_and_save",
     "trial_registry_ids",
 ]

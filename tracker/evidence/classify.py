@@ -7,6 +7,8 @@ RULES_VERSION changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracker.evidence import indexed, notice_kinds
 from tracker.evidence.extract import sample_size, trial_registry_ids
 from tracker.evidence.levels import Classification, Level
@@ -14,14 +16,22 @@ from tracker.evidence.matching import fold
 from tracker.evidence.text_rules import STRONG, choose, describe, design_for, find_hits
 from tracker.records import PaperRecord
 
+if TYPE_CHECKING:
+    from tracker.evidence.model import BatchReading, LevelModel
+
 NOTICE_CONFIDENCE = {"publication_type": 0.98, "text": 0.8}
 REFINED_BONUS = 0.1  # text agreeing with a broad publication type
 MAX_REFINED_CONFIDENCE = 0.95
 INDEXED_TEXT_PENALTY = 0.05  # indexers saw the paper and gave it no design type
 
 
-def classify(record: PaperRecord) -> Classification:
-    """The evidence level of a stored record, with its provenance and extracted facts."""
+def classify(record: PaperRecord, model: LevelModel | BatchReading | None = None
+             ) -> Classification:
+    """The evidence level of a stored record, with its provenance and extracted facts.
+
+    With a trained level model, a record not yet indexed gets the model's reading folded in
+    (evidence/model.py); without one the rules decide alone.
+    """
     facts = {
         "sample_size": sample_size(record.abstract_text),
         "trial_ids": trial_registry_ids(record),
@@ -35,7 +45,14 @@ def classify(record: PaperRecord) -> Classification:
         return Classification(Level.UNCLASSIFIED, source, NOTICE_CONFIDENCE[source],
                               f"{kind.replace('_', ' ')} notice: {kind_reason}", **facts)
     level, source, confidence, reason, design = _level(record, facts["sample_size"])
-    return Classification(level, source, confidence, reason, design=design, **facts)
+    found = Classification(level, source, confidence, reason, design=design, **facts)
+    if model is None or indexed.indexed(record):
+        return found
+    from tracker.evidence.model import combine
+
+    probabilities = model.probabilities(record.title, record.abstract_text)
+    return combine(found, probabilities, model.version, indexed=False, title=record.title,
+                   abstract=record.abstract_text)
 
 
 def _status_note(record: PaperRecord) -> str:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 RULES_VERSION = "2025.1"
 
 SOURCES = ("publication_type", "mesh", "text", "none")
+# With a trained level model, a not-yet-indexed paper's source is "<rule source>+model" when the
+# model took part, or "model" when the model's level replaced the rules' (see evidence/model.py).
+MODEL_SOURCES = ("publication_type+model", "mesh+model", "text+model", "model")
 NOTICE_KINDS = ("retraction", "erratum", "expression_of_concern", "comment")
 
 
@@ -85,6 +88,8 @@ class Classification:
     retracted: bool = False
     rules_version: str = RULES_VERSION
     notice_of: tuple[str, ...] = ()  # PMIDs the notice (retraction, erratum...) is about
+    model_version: str | None = None  # the level model that took part, None: rules alone
+    disagreement: bool = False  # rules and model read the paper as different levels
 
     @property
     def counts_as_evidence(self) -> bool:

@@ -34,9 +34,12 @@ def is_demo_pmid(pmid: str) -> bool:
     return pmid.isdigit() and int(pmid) >= DEMO_PMID_START
 
 
-def paper_columns(record: PaperRecord) -> dict:
-    """Every Paper column derived from the record: parsed fields, evidence, identity keys."""
-    found = evidence.classify(record)
+def paper_columns(record: PaperRecord, model=None) -> dict:
+    """Every Paper column derived from the record: parsed fields, evidence, identity keys.
+
+    `model` is the store's current level model (tracker.evidence.training), None: rules alone.
+    """
+    found = evidence.classify(record, model)
     fp = duplicate_match.fingerprint(0, record)
     first = record.first_author
     return {
@@ -102,6 +105,8 @@ def paper_columns(record: PaperRecord) -> dict:
         "notice_kind": found.notice_kind,
         "retracted": found.retracted,
         "rules_version": found.rules_version,
+        "level_model": found.model_version,
+        "level_disagreement": found.disagreement,
     }
 
 
@@ -168,17 +173,24 @@ def upsert_records(
     existing = {
         p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
     }
+    unchanged = {  # byte for byte what we hold: nothing to derive
+        pmid for pmid, record in by_pmid.items()
+        if pmid in existing and not existing[pmid].deleted
+        and decompress(existing[pmid].raw_xml) == record.raw_xml
+    }
+    model = evidence.read_ahead(evidence.load_current_model(session),
+                                [r for pmid, r in by_pmid.items() if pmid not in unchanged])
     added: list[dict] = []
     for pmid, record in by_pmid.items():
         paper = existing.get(pmid)
         if paper is None:
-            added.append({**paper_columns(record), "first_seen_at": now, "updated_at": now,
+            added.append({**paper_columns(record, model), "first_seen_at": now, "updated_at": now,
                           "first_run_id": run_id})
             continue
-        if decompress(paper.raw_xml) == record.raw_xml and not paper.deleted:
-            result.unchanged[pmid] = paper.id  # byte for byte what we hold: nothing to derive
+        if pmid in unchanged:
+            result.unchanged[pmid] = paper.id
             continue
-        columns = paper_columns(record)
+        columns = paper_columns(record, model)
         diffs = [
             (name, getattr(paper, name), columns[name])
             for name in TRACKED_FIELDS

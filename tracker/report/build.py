@@ -28,6 +28,10 @@ SOURCE_NAMES = {
     "mesh": "MeSH",
     "text": "text rule",
     "none": "no rule matched",
+    "publication_type+model": "publication type with the level model",
+    "text+model": "text rule with the level model",
+    "mesh+model": "MeSH with the level model",
+    "model": "level model",
 }
 NOTICE_LABELS = {
     "retraction": "Retraction",

@@ -12,6 +12,7 @@ from tracker.store.database import Database, make_engine
 from tracker.store.models import (
     Base,
     DuplicateLink,
+    LevelModelRow,
     NoticeLink,
     Paper,
     PaperChange,
@@ -31,6 +32,7 @@ __all__ = [
     "Base",
     "Database",
     "DuplicateLink",
+    "LevelModelRow",
     "NoticeLink",
     "Paper",
     "PaperChange",

@@ -100,6 +100,8 @@ class Paper(Base):
     notice_kind: Mapped[str | None] = mapped_column(String(40))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     rules_version: Mapped[str] = mapped_column(String(40), default="")
+    level_model: Mapped[str | None] = mapped_column(String(20))  # model version, None: rules alone
+    level_disagreement: Mapped[bool] = mapped_column(Boolean, default=False)  # rules vs model
 
     # review: papers a reviewer excludes stop counting
     inclusion: Mapped[str] = mapped_column(String(20), default="undecided")
@@ -255,6 +257,31 @@ class Snapshot(Base):
     retracted: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[list] = mapped_column(JSON, default=list)
     built_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- level classifier (issue 17) -----------------------------------------------------------
+
+
+class LevelModelRow(Base):
+    """A trained level model: its pickled bytes and how it scored on held-out indexed papers.
+
+    The newest row is the current model; older rows stay so a score can be traced to its model.
+    """
+
+    __tablename__ = "level_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), unique=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime)
+    training_size: Mapped[int] = mapped_column(Integer)  # papers the saved model was fitted on
+    held_out_size: Mapped[int] = mapped_column(Integer)  # papers it was scored on
+    levels: Mapped[list] = mapped_column(JSON, default=list)  # level slugs it learnt
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # indexed papers per level
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)  # {model|rules|combined: ...}
+    rules_version: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of model_bytes
+    model_bytes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 def compress(raw: bytes) -> bytes:
