@@ -224,16 +224,19 @@ def test_html_escapes_titles_and_embeds_the_chart(db, baseline, papers):
 def test_markdown_escapes_untrusted_text(db, baseline, papers):
     md = render.render(make(db, baseline), "md")
     assert not re.search(r"(?<!\\)<(script|img)", md)  # every "<" of paper text is escaped
-    assert r"\<script\>alert\(1\)\</script\>" in md
-    assert r"\<img src=x onerror=alert\(2\)\>" in md
+    assert r"\<script\>alert(1)\</script\>" in md
+    assert r"\<img src=x onerror=alert(2)\>" in md
     assert "PMID [41000001](https://pubmed.ncbi.nlm.nih.gov/41000001/)" in md
     assert "| [Repetitive transcranial magnetic stimulation](#rtms) |" in md
 
 
 def test_markdown_escape_function():
     assert render.md("a*b_c [x](y) <b> #1 | 2\nnext") == (
-        r"a\*b\_c \[x\]\(y\) \<b\> \#1 \| 2 next"
+        r"a\*b\_c \[x\](y) \<b\> #1 \| 2 next"
     )
+    # plain prose stays plain: brackets, exclamation marks, ampersands are not syntax there
+    assert render.md("Efficacy (n = 84): 50% & more!") == "Efficacy (n = 84): 50% & more!"
+    assert render.md("#1 &amp; ~x~") == r"\#1 \&amp; \~x\~"
 
 
 def test_text_report_has_counts_and_links(db, baseline, papers):

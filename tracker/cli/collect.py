@@ -27,7 +27,8 @@ from tracker.cli.app import (
 
 @click.command()
 @click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
-              help="Only this therapy (repeatable). `tracker therapies` lists the ids.")
+              help="Only this therapy (repeatable): an id from `tracker therapies` or an alias "
+                   "such as rTMS.")
 @click.option("--since", type=DAY, help="First day (PubMed create date). Default: the watermark.")
 @click.option("--until", type=DAY, help="Last day. Default: today.")
 @click.option("--dry-run", is_flag=True,
