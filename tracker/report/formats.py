@@ -17,8 +17,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tracker.errors import ConfigError
-from tracker.report.build import PaperItem, Report, TherapySection
-from tracker.report.charts import trend_data_uri
+from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
+from tracker.report.charts import trend_charts
 from tracker.report.exports import CSV_COLUMNS, cell, to_bibtex, to_csv, to_ris  # noqa: F401
 
 FORMATS = ("html", "md", "txt", "json", "ris", "bib", "csv")
@@ -51,6 +51,12 @@ def level_summary(counts: dict[str, int], report: Report) -> str:
     return ", ".join(parts) if parts else "none"
 
 
+def source_line(paper: PaperItem) -> str:
+    """The short form of a level's provenance: where it came from and how sure."""
+    source = SOURCE_NAMES.get(paper.level_source, paper.level_source)
+    return f"{source}, confidence {paper.level_confidence:.2f}"
+
+
 def level_legend(report: Report) -> str:
     return "; ".join(f"{i.short} = {i.label}" for i in report.levels) + "."
 
@@ -74,7 +80,8 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md, signed=signed, wrap=wrap)
-    env.globals.update(level_summary=level_summary, level_legend=level_legend)
+    env.globals.update(level_summary=level_summary, level_legend=level_legend,
+                       source_line=source_line, readable_reason=without_mesh_uis)
     return env
 
 
@@ -86,13 +93,14 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         raise ConfigError(f"unknown report format {fmt!r} (known: {', '.join(allowed)})")
 
 
-def render(report: Report, fmt: str) -> str:
-    """The report as HTML, Markdown, plain text or JSON."""
+def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
+    """The report as HTML, Markdown, plain text or JSON; chart_scale: "own" fits each therapy's
+    chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only)."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
         return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
-    chart = trend_data_uri(report) if fmt == "html" else None
-    return ENV.get_template(TEMPLATES[fmt]).render(report=report, chart=chart)
+    charts = trend_charts(report, chart_scale) if fmt == "html" else None
+    return ENV.get_template(TEMPLATES[fmt]).render(report=report, charts=charts)
 
 
 def export(report: Report, fmt: str) -> str:
@@ -105,10 +113,12 @@ def default_name(report: Report, fmt: str) -> str:
     return f"trd-report_{report.since.isoformat()}_{report.until.isoformat()}.{EXTENSIONS[fmt]}"
 
 
-def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> Path:
+def write(
+    report: Report, fmt: str, output: Path | None, reports_dir: Path, *, chart_scale: str = "own"
+) -> Path:
     """Render or export to a file; without output, to the dated default name in reports_dir."""
     check_format(fmt, FORMATS)
-    text = export(report, fmt) if fmt in EXPORTS else render(report, fmt)
+    text = export(report, fmt) if fmt in EXPORTS else render(report, fmt, chart_scale=chart_scale)
     if output is None:
         path = Path(reports_dir) / default_name(report, fmt)
     elif Path(output).is_dir():
