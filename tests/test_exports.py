@@ -98,8 +98,16 @@ def test_ris_reads_back_with_citation_details_and_the_publication_date(report):
     assert "DEMO" not in notes
 
 
+def test_ris_has_no_counter_lines(report):
+    text = export(report, "ris")
+    assert text.splitlines()[0] == "TY  - JOUR"
+    assert all(line[:2].isalnum() and line[2:6] == "  - " for line in text.splitlines() if line)
+
+
 def test_bibtex_parses_back(report):
     text = export(report, "bib")
+    assert "url = {https://pubmed.ncbi.nlm.nih.gov/43000001/}" in text  # verbatim, no \\url
+    assert "doi = {10.5555/x.1}" in text
     library = bibtexparser.parse_string(
         text, append_middleware=[middlewares.LatexDecodingMiddleware()])
     assert library.failed_blocks == []
@@ -173,3 +181,9 @@ def test_demo_records_say_so_in_every_export(report):
     assert ris_entry(paper, [])["notes"][0].startswith("DEMO DATA")
     assert "DEMO DATA" in next(f.value for f in bib_entry(paper, []).fields if f.key == "note")
     assert csv_row(paper)["is_demo"] == "yes"
+
+
+def test_identifiers_cannot_break_out_of_a_bibtex_field():
+    from tracker.report.exports import verbatim
+
+    assert verbatim("10.1/a}b{c\\d\n") == "10.1/a%7Db%7Bc%5Cd"

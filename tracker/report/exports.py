@@ -91,11 +91,18 @@ def ris_entry(paper: PaperItem, notices: list[str]) -> dict:
     return entry
 
 
+class RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." counter line before each record: RIS has no such line."""
+
+    def set_header(self, count):
+        return ""
+
+
 def to_ris(report: Report) -> str:
     """RIS records (TY JOUR ... ER) that Zotero and EndNote import; one per paper."""
     notices = notices_by_paper(report)
     entries = [ris_entry(p, notices.get(p.pmid, [])) for p in report.papers]
-    return rispy.dumps(entries) if entries else ""
+    return rispy.dumps(entries, implementation=RisWriter) if entries else ""
 
 
 # --- BibTeX -------------------------------------------------------------------------------------
@@ -108,7 +115,16 @@ def bibtex_author(name: str) -> str:
     return "{" + name + "}"
 
 
+VERBATIM_FIELDS = ("doi", "pmid", "issn", "url")  # identifiers: never LaTeX-encoded
+
+
+def verbatim(value: str) -> str:
+    """An identifier as BibTeX can hold it: a stray brace would end the field (URL-encoded)."""
+    return one_line(value).replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+
+
 def bib_entry(paper: PaperItem, notices: list[str]) -> model.Entry:
+    """The entry's prose fields; the identifiers are added verbatim after LaTeX encoding."""
     year, month, _day = date_parts(paper.pub_date)
     start, end = page_range(paper.pages)
     values = {
@@ -117,7 +133,6 @@ def bib_entry(paper: PaperItem, notices: list[str]) -> model.Entry:
         "journal": paper.journal_full or paper.journal, "year": year,
         "month": str(int(month)) if month else None, "volume": paper.volume,
         "number": paper.issue, "pages": f"{start}--{end}" if start and end else start,
-        "issn": paper.issn, "doi": paper.doi, "pmid": paper.pmid, "url": paper.pubmed_url,
         "abstract": paper.abstract,
         "keywords": ", ".join([*(paper.therapy_names or paper.therapies), paper.level_label]),
         "note": " ".join(([DEMO_NOTE] if paper.is_demo else []) + [level_note(paper) + "."]
@@ -127,13 +142,21 @@ def bib_entry(paper: PaperItem, notices: list[str]) -> model.Entry:
     return model.Entry("article", f"pmid{paper.pmid}", fields)
 
 
+def identifiers(paper: PaperItem) -> list[model.Field]:
+    values = {"doi": paper.doi, "pmid": paper.pmid, "issn": paper.issn, "url": paper.pubmed_url}
+    return [model.Field(key, verbatim(value)) for key, value in values.items() if value]
+
+
 def to_bibtex(report: Report) -> str:
-    """@article entries keyed pmidNNN; special characters LaTeX-encoded so BibTeX reads them."""
+    """@article entries keyed pmidNNN; prose LaTeX-encoded so BibTeX reads it, ids verbatim."""
     notices = notices_by_paper(report)
-    library = bibtexparser.Library([bib_entry(p, notices.get(p.pmid, [])) for p in report.papers])
-    return bibtexparser.write_string(
-        library, prepend_middleware=[middlewares.LatexEncodingMiddleware()],
-    )
+    papers = report.papers
+    library = bibtexparser.Library([bib_entry(p, notices.get(p.pmid, [])) for p in papers])
+    encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(library)
+    for entry, paper in zip(encoded.entries, papers, strict=True):
+        for field in identifiers(paper):
+            entry.set_field(field)
+    return bibtexparser.write_string(encoded)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
