@@ -129,3 +129,37 @@ def test_demo_leaves_a_config_to_explore_it(capsys, tmp_path, monkeypatch):
     code, out, err = run(capsys, "therapies", "--format", "json")
     assert code == 0, err
     assert sum(t["papers"] for t in json.loads(out)) > 0
+
+
+def run_in_terminal(argv: list[str], env: dict) -> str:
+    """Run `tracker argv` with a pseudo-terminal as stdout and stderr; return what it drew."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from tracker.cli import main; main()", *argv],
+        stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0, b"".join(chunks)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_dry_run_shows_no_fetch_bar(capsys, polled, tmp_path):
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    drawn = run_in_terminal(["poll", "--dry-run", "--therapy", "vns", "--until", "2025-06-30"],
+                            env)
+    assert "vns" in drawn and "Fetching new records" not in drawn
+    drawn = run_in_terminal(["poll", "--therapy", "vns", "--until", "2025-06-30"], env)
+    assert "Fetching new records" in drawn  # the bar a real poll shows, in the same terminal
