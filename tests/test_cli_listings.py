@@ -6,17 +6,18 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
 
 import pytest
-from rich.console import Console
 
-import tracker.cli.app as app_module
 from tracker.cli import main
 
 from records_factory import make_record
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
 
 def run(capsys, *argv):
@@ -54,14 +55,11 @@ def polled(capsys, env):
     return env
 
 
-def test_ids_are_whole_in_an_80_column_terminal(capsys, polled, monkeypatch):
-    buffer = io.StringIO()
-    terminal = Console(file=buffer, width=80, force_terminal=True, color_system=None)
-    monkeypatch.setattr(app_module, "out", terminal)
-    code, _, err = run(capsys, "therapies")
-    assert code == 0, err
-    table = buffer.getvalue()
-    assert max(map(len, table.splitlines())) <= 80
+def test_ids_are_whole_in_an_80_column_terminal(polled):
+    drawn = run_in_terminal(["therapies"], {**os.environ, "COLUMNS": "80", "TERM": "xterm"})
+    lines = [ANSI.sub("", line) for line in drawn.splitlines()]
+    assert max(map(len, lines)) <= 80
+    table = "\n".join(lines)
     for therapy_id in ("focused_ultrasound", "neurofeedback", "pharmacogenomics", "esketamine"):
         assert f" {therapy_id} " in table, therapy_id
 
