@@ -162,19 +162,28 @@ def listing_table(columns: tuple[Column, ...], rows: list[dict], title: str | No
         else:
             table.add_column(column.header, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(cut(plain(row.get(c.key)), SHORT_WIDTH) if c.kind == "short"
-                               else plain(row.get(c.key))) for c in columns))
+        table.add_row(*(table_cell(row.get(c.key), c) for c in columns))
     return table
 
 
+def table_cell(value: object, column: Column) -> str:
+    """Terminal-safe text, escaped so that a title such as "[bold]..." is text, not markup."""
+    text = plain(value)
+    return escape(cut(text, SHORT_WIDTH) if column.kind == "short" else text)
+
+
+PIPE_WIDTH = 160  # a table written to a pipe or file: no terminal says how wide it may be
+
+
 def print_table(table) -> None:
-    """A table at the terminal's width; at its natural width when written to a pipe or file."""
+    """A table at the terminal's width; to a pipe or file as wide as it needs (up to PIPE_WIDTH,
+    more when its ids need it), so no id is cut and short rows stay whole."""
     if out.is_terminal:
         out.print(table)
-    else:
-        natural = Measurement.get(out, out.options.update_width(1000), table).maximum
-        Console(file=out.file, width=max(out.width, natural), highlight=False,
-                no_color=True).print(table)
+        return
+    measured = Measurement.get(out, out.options.update_width(10_000), table)
+    width = max(out.width, min(measured.maximum, PIPE_WIDTH), measured.minimum)
+    Console(file=out.file, width=width, highlight=False, no_color=True).print(table)
 
 
 def csv_cell(value: object) -> object:

@@ -7,8 +7,6 @@ import sys
 from datetime import date, datetime
 
 import click
-from rich.markup import escape
-from rich.table import Table
 from sqlalchemy import select
 
 from tracker.cli.app import (
@@ -18,10 +16,13 @@ from tracker.cli.app import (
     format_option,
     out,
     pass_app,
-    plain,
     print_listing,
-    print_table,
     progress_bar,
+)
+
+DRY_RUN_COLUMNS = (
+    Column("therapy", "therapy", "id"), Column("window", "window", "id"),
+    Column("count", "count", "num"), Column("translation", "query as PubMed translated it"),
 )
 
 
@@ -57,11 +58,10 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
             period=app.settings.period,
         )
     if dry_run:
-        table = Table("therapy", "window", "count", "query as PubMed translated it")
-        for p in summary.therapies:
-            table.add_row(p.therapy.id, f"{p.start} – {p.end}", str(p.found),
-                          escape(plain(p.search.translation)) if p.search else "")
-        print_table(table)
+        print_listing("table", DRY_RUN_COLUMNS, [{
+            "therapy": p.therapy.id, "window": f"{p.start} – {p.end}", "count": p.found,
+            "translation": p.search.translation if p.search else "",
+        } for p in summary.therapies])
         return
     for p in summary.therapies:
         line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
