@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
 from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
-from tracker.report.citation import issn_of
+from tracker.report.citation import issns_of
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
 
@@ -325,7 +325,8 @@ def without_mesh_uis(text: str) -> str:
 
 
 def paper_item(
-    paper: Paper, therapies: tuple[str, ...], names: dict[str, str] | None = None
+    paper: Paper, therapies: tuple[str, ...], names: dict[str, str] | None = None,
+    issn: str | None = None,
 ) -> PaperItem:
     info = LEVEL_BY_VALUE.get(paper.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value])
     abstract = "\n".join(
@@ -342,7 +343,7 @@ def paper_item(
         trial_ids=tuple(paper.trial_ids or ()), is_demo=paper.is_demo, therapies=therapies,
         inclusion=paper.inclusion, exclusion_reason=paper.exclusion_reason,
         journal_full=paper.journal, volume=paper.volume, issue=paper.issue, pages=paper.pages,
-        issn=issn_of(paper), mesh=tuple(h.get("descriptor", "") for h in paper.mesh or ()),
+        issn=issn, mesh=tuple(h.get("descriptor", "") for h in paper.mesh or ()),
         therapy_names=tuple((names or {}).get(t, t) for t in therapies),
     )
 
@@ -558,6 +559,8 @@ def build_report(
         chosen = set(ids)
         references = tuple(r for r in references if chosen & {*r.matches, *r.cited_for})
 
+    in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
+    issns = issns_of(session, in_period)
     chart_start = min([baseline_date, since] + [created_on(p) for p in counted.values()])
     days = trend_days(chart_start, until, period)
     sections = []
@@ -565,7 +568,7 @@ def build_report(
         mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
         new = [p for p in mine if since <= created_on(p) <= until]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id])), names) for p in new),
+            (paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id)) for p in new),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
@@ -601,7 +604,8 @@ def build_report(
             continue
         decided = paper.decided_at.date() if paper.decided_at else None
         if since <= created_on(paper) <= until or (decided and since <= decided <= until):
-            excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names))
+            excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names,
+                                       issns.get(paper.id)))
     excluded.sort(key=lambda i: (i.created, i.pmid))
     pathways = pathway_items(baseline, therapies, counted, links, since, until)
     shown = {p.pmid for s in sections for p in s.highlights}
