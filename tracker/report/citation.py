@@ -1,7 +1,7 @@
 """Citation details the exports need that the report's counting does not: ISSN, date parts.
 
-The ISSN is not a column of its own; it is read from the stored PubMed record, and only for the
-period's papers, which is why this is done here and not at ingest.
+The ISSN has no column of its own: it is read from the stored PubMed records, for the period's
+papers only, which keeps it cheap.
 """
 
 from __future__ import annotations
