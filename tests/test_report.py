@@ -213,7 +213,7 @@ def test_html_escapes_titles_and_embeds_the_chart(db, baseline, papers):
     assert "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
-    assert 'src="data:image/png;base64,iVBORw0KGgo' in html
+    assert 'src="data:image/svg+xml;base64,' in html  # SVG charts, allowed by img-src data:
     assert "http://" not in html.replace("http://www.w3.org", "")  # no external assets
     assert '<link rel="stylesheet"' not in html and "<script" not in html
     assert "https://pubmed.ncbi.nlm.nih.gov/41000001/" in html
@@ -224,16 +224,19 @@ def test_html_escapes_titles_and_embeds_the_chart(db, baseline, papers):
 def test_markdown_escapes_untrusted_text(db, baseline, papers):
     md = render.render(make(db, baseline), "md")
     assert not re.search(r"(?<!\\)<(script|img)", md)  # every "<" of paper text is escaped
-    assert r"\<script\>alert\(1\)\</script\>" in md
-    assert r"\<img src=x onerror=alert\(2\)\>" in md
+    assert r"\<script\>alert(1)\</script\>" in md
+    assert r"\<img src=x onerror=alert(2)\>" in md
     assert "PMID [41000001](https://pubmed.ncbi.nlm.nih.gov/41000001/)" in md
     assert "| [Repetitive transcranial magnetic stimulation](#rtms) |" in md
 
 
 def test_markdown_escape_function():
     assert render.md("a*b_c [x](y) <b> #1 | 2\nnext") == (
-        r"a\*b\_c \[x\]\(y\) \<b\> \#1 \| 2 next"
+        r"a\*b\_c \[x\](y) \<b\> #1 \| 2 next"
     )
+    # plain prose stays plain: brackets, exclamation marks, ampersands are not syntax there
+    assert render.md("Efficacy (n = 84): 50% & more!") == "Efficacy (n = 84): 50% & more!"
+    assert render.md("#1 &amp; ~x~") == r"\#1 \&amp; \~x\~"
 
 
 def test_text_report_has_counts_and_links(db, baseline, papers):
@@ -327,7 +330,7 @@ def test_merged_duplicate_links_move_to_the_canonical_paper(db, baseline, papers
         assert session.scalar(select(Paper.canonical_id).where(Paper.pmid == "41000020")) is None
     fus = section(make(db, baseline), "focused_ultrasound")
     assert [p.pmid for p in fus.highlights] == ["41000020"]
-    assert any(e.startswith("First randomised controlled trial") for e in fus.events)
+    assert "Focused ultrasound has its first randomised controlled trial." in fus.events
 
 
 def test_pathway_axis_counts_a_paper_once(db, baseline):
@@ -359,3 +362,51 @@ def test_pathway_axis_counts_a_paper_once(db, baseline):
     assert next(p for p in as_json["pathways"] if p["id"] == "glutamatergic")["new"] == 1
     for fmt in ("html", "md", "txt"):
         assert "Glutamatergic signalling" in render(report, fmt)
+
+
+def chart_svgs(html: str) -> list[str]:
+    import base64
+
+    return [base64.b64decode(uri).decode() for uri in
+            re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)]
+
+
+def test_html_has_contents_charts_per_therapy_and_plain_provenance(db, baseline, papers):
+    html = render.render(make(db, baseline), "html")
+    contents = html[html.index('<nav class="toc"'):html.index("</nav>")]
+    assert '<a href="#t-rtms">Repetitive transcranial magnetic stimulation</a>' in contents
+    assert "2 new" in contents and '<a href="#trend">' in contents
+    # one chart per drawn therapy in the overview, the same one again beside its section
+    svgs = chart_svgs(html)
+    drawn = {"rtms", "ketamine", "esketamine"}
+    assert html.count('<figure class="chart" data-therapy=') == len(svgs) == 2 * len(drawn)
+    assert all("<text" in svg and "<script" not in svg for svg in svgs)
+    # dates under every chart, not only under the last one
+    assert all("2025" in "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)) for svg in svgs)
+    # provenance in one short line, the detail on demand; MeSH by name, never a bare UI
+    assert '<summary>Level from publication type, confidence 0.98</summary>' in html
+    assert "Randomized Controlled Trial" in html
+    assert not re.search(r"\bD0\d{5}\b", html)
+    # changes carry no value judgement
+    assert "#1b7f3b" not in html and 'class="delta up"' not in html.split("<style>")[0]
+    css = html[html.index("<style>"):html.index("</style>")]
+    assert ".delta.up" not in css and ".delta.down" not in css
+
+
+def test_shared_chart_scale_gives_every_chart_the_same_axis(db, baseline, papers):
+    report = make(db, baseline)
+
+    def y_ticks(html):
+        return {tuple(re.findall(r"<text[^>]*>(\d+)</text>", svg)) for svg in chart_svgs(html)}
+
+    assert len(y_ticks(render.render(report, "html", chart_scale="shared"))) == 1
+    assert len(y_ticks(render.render(report, "html", chart_scale="own"))) > 1
+    with pytest.raises(ConfigError):
+        render.render(report, "html", chart_scale="log")
+
+
+def test_one_therapy_report_lists_only_its_references(db, baseline, papers):
+    report = make(db, baseline, therapy_ids=["rtms"])
+    assert report.references
+    assert all("rtms" in {*r.matches, *r.cited_for} for r in report.references)
+    assert len(make(db, baseline).references) == 10

@@ -5,7 +5,9 @@ Needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); Playwri
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -70,40 +72,70 @@ def open_page(browser, path, width):
     return page, dialogs, requests
 
 
-def test_reader_sees_rows_chart_and_literal_titles(browser, report_file, tmp_path):
-    page, dialogs, requests = open_page(browser, report_file, 1200)
+SHOTS = Path("/tmp/shots-polish")
+OVERFLOWING = """() => [...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .filter(e => !e.closest('.table-wrap') || e.closest('.table-wrap').scrollWidth >
+                 e.closest('.table-wrap').clientWidth + 1)
+    .map(e => e.tagName + '.' + e.className)"""
+
+
+def screenshot(page, tmp_path, name):
+    """Full-page screenshots to look at: in the test's folder, and in SHOTS when it exists."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if SHOTS.is_dir():
+        shutil.copy(shot, SHOTS / name)
+
+
+def test_reader_sees_rows_charts_and_literal_titles(browser, report_file, tmp_path):
+    page, dialogs, requests = open_page(browser, report_file, 1280)
     rows = page.locator("table.overview tbody tr")
     assert rows.count() == 15
     rtms = page.locator('table.overview tr[data-therapy="rtms"]')
     assert "Repetitive transcranial magnetic stimulation" in rtms.inner_text()
     assert "1 RCT" in rtms.inner_text()
-    chart = page.locator("img.chart")
-    assert chart.evaluate("img => img.complete && img.naturalWidth") > 0
+    charts = page.locator("main figure.chart img")
+    assert charts.count() == 4  # two therapies drawn: the overview grid and beside each section
+    for index in range(charts.count()):
+        assert charts.nth(index).evaluate("img => img.complete && img.naturalWidth") > 0
+    caption = page.locator('.charts figure[data-therapy="rtms"] figcaption').inner_text()
+    assert caption == "Repetitive transcranial magnetic stimulation"  # the full name
     text = page.locator("body").inner_text()
     assert HOSTILE in text  # shown as the literal title, not interpreted
     assert page.locator("script").count() == 0
-    assert page.locator("main img").count() == 1  # only the chart: the title's <img> is text
+    assert page.locator("main img").count() == 4  # only the charts: the title's <img> is text
+    # the contents lead to every therapy; provenance opens on demand
+    page.locator('nav.toc a[href="#t-rtms"]').click()
+    assert page.evaluate("location.hash") == "#t-rtms"
+    why = page.locator('details.why').first
+    assert not why.evaluate("d => d.open")
+    why.locator("summary").click()
+    assert "Randomized Controlled Trial" in why.inner_text()
     assert dialogs == []
     assert all(url.startswith(("file:", "data:")) for url in requests)  # nothing fetched
-    shot = tmp_path / "report-desktop.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    assert page.evaluate(OVERFLOWING) == []
+    screenshot(page, tmp_path, "report-1280.png")
     page.close()
 
 
-def test_phone_width_has_no_sideways_scroll(browser, report_file, tmp_path):
+def test_phone_width_nothing_overflows(browser, report_file, tmp_path):
     page, dialogs, _ = open_page(browser, report_file, 375)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    # the overview's rows stack, each value labelled, instead of a wide table
-    assert page.locator("table.overview thead").evaluate("e => getComputedStyle(e).display") == (
-        "none"
-    )
+    assert page.evaluate(OVERFLOWING) == []
+    # every wide table reflows into cards, each value labelled, instead of scrolling sideways
+    for table in ("table.overview", "table.profile:not(.pathways)", "table.pathways"):
+        head = page.locator(f"{table} thead")
+        assert head.evaluate("e => getComputedStyle(e).display") == "none", table
     cell = page.locator('table.overview tr[data-therapy="rtms"] td[data-label="New"]')
     assert cell.evaluate("e => getComputedStyle(e, '::before').content") == '"New"'
     assert cell.inner_text().strip() == "1"
-    assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
+    # the charts scale to the screen, their text no smaller than when drawn
+    for index in range(page.locator("figure.chart img").count()):
+        width = page.locator("figure.chart img").nth(index).evaluate(
+            "img => img.getBoundingClientRect().width")
+        assert 250 <= width <= 375
     assert dialogs == []
-    shot = tmp_path / "report-phone.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    screenshot(page, tmp_path, "report-375.png")
     page.close()

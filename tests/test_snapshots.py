@@ -56,19 +56,23 @@ def test_events_between_two_profiles():
     assert kinds == ["first_rct", "first_systematic_review"]
     doubled = events("Ketamine", Counter(systematic_review=3), Counter(systematic_review=6), 3, 0)
     assert [(e["kind"], e["count"]) for e in doubled] == [("systematic_reviews_doubled", 6)]
-    assert "2x the 3 at baseline" in doubled[0]["text"]
+    assert doubled[0]["text"] == (
+        "Ketamine now has 6 systematic reviews or meta-analyses, twice the 3 it had at the "
+        "baseline date."
+    )
     # from one to four in one period: one event, naming the larger step
     quadrupled = events("X", Counter(systematic_review=1), Counter(systematic_review=4), 0, 0)
     assert [e["text"] for e in quadrupled] == [
-        "Systematic reviews / meta-analyses for X reached 4, 4x the first one"
+        "X now has 4 systematic reviews or meta-analyses, 4 times as many as when its first one "
+        "appeared."
     ]
     assert events("X", Counter(systematic_review=6), Counter(systematic_review=7), 3, 0) == []
     milestone = events("X", Counter(rct=9), Counter(rct=26), 0, 0)
     assert [(e["kind"], e["text"]) for e in milestone] == [
-        ("rct_milestone", "Randomised controlled trials for X reached 25")
+        ("rct_milestone", "X now has 26 randomised controlled trials, past the mark of 25.")
     ]
     assert events("X", Counter(rct=3), Counter(rct=3), 0, 2) == [
-        {"kind": "retractions", "count": 2, "text": "2 papers on X retracted"}
+        {"kind": "retractions", "count": 2, "text": "2 papers on X were retracted."}
     ]
 
 
@@ -150,7 +154,7 @@ def test_snapshots_count_evidence_only_and_mark_events(db, baseline):
         [], ["systematic_reviews_doubled"], ["rct_milestone"], ["retractions"], []
     ]
     name = baseline.therapy("ketamine").name
-    assert ketamine[3].events[0]["text"] == f"1 paper on {name} retracted"
+    assert ketamine[3].events[0]["text"] == f"1 paper on {name} was retracted."
     esketamine = found["esketamine"]
     assert [[e["kind"] for e in s.events] for s in esketamine] == [
         [], [], [], ["first_rct"], ["first_systematic_review"]

@@ -6,6 +6,7 @@ malformed entry is rejected with its file, its position and the reason.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -100,11 +101,21 @@ class Baseline:
         return min(d.published for d in self.documents)
 
     def therapy(self, therapy_id: str) -> Therapy:
+        """The therapy an id or one of its aliases names, in any case ("rTMS", "tms", "rtms")."""
+        wanted = therapy_id.strip().casefold()
         for therapy in self.therapies:
-            if therapy.id == therapy_id:
+            if therapy.id.casefold() == wanted:
                 return therapy
-        known = ", ".join(t.id for t in self.therapies)
-        raise UnknownTherapyError(f"unknown therapy {therapy_id!r} (known: {known})")
+        for therapy in self.therapies:
+            if any(alias.casefold() == wanted for alias in therapy.aliases):
+                return therapy
+        ids = [t.id for t in self.therapies]
+        close = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise UnknownTherapyError(
+            f"unknown therapy {therapy_id!r} ({hint}`tracker therapies` lists the ids: "
+            f"{', '.join(ids)})"
+        )
 
     def select(self, therapy_ids: tuple[str, ...] | list[str] | None) -> tuple[Therapy, ...]:
         if not therapy_ids:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass
 from datetime import date
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
 from tracker.store import Database
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# rich wraps long lines at the console width; a pipe or a cron mail has no width, so lines
+# written there stay whole (soft_wrap) instead of breaking mid-sentence at 80 columns.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 
 class App:
@@ -58,10 +67,12 @@ class App:
         return EutilsClient(self.settings)
 
     def check_therapies(self, therapy_ids: tuple[str, ...]) -> list[str] | None:
-        """Validate --therapy options before any work, so a typo changes nothing."""
-        for therapy_id in therapy_ids:
-            self.baseline.therapy(therapy_id)
-        return list(therapy_ids) or None
+        """Validate --therapy options (ids or aliases) before any work, so a typo changes nothing.
+
+        Returns the therapies' ids, each once, in the order given.
+        """
+        ids = [self.baseline.therapy(therapy_id).id for therapy_id in therapy_ids]
+        return list(dict.fromkeys(ids)) or None
 
 
 class Day(click.ParamType):
@@ -83,15 +94,121 @@ DAY = Day()
 pass_app = click.make_pass_decorator(App)
 
 
-def progress_bar(description: str):
+def progress_bar(description: str, disable: bool = False):
     """A rich progress bar on a terminal; silent when stderr is a file or a pipe."""
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, disable=not err.is_terminal, transient=True,
+        TimeRemainingColumn(), console=err, disable=disable or not err.is_terminal,
+        transient=True,
     )
-
 
 
 def short_title(title: str, width: int = 70) -> str:
     """A paper title for a table: shortened, never read as rich markup (titles are untrusted)."""
     return escape(title if len(title) <= width else title[: width - 1] + "…")
+
+
+# --- listings: one table for people, JSON or CSV for scripts -------------------------------------
+
+LISTING_FORMATS = ("table", "json", "csv")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHORT_WIDTH = 70  # a "short" column's text in a table; JSON and CSV keep it whole
+
+
+def format_option(command):
+    """The `--format table|json|csv` option every listing command takes."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(LISTING_FORMATS), default="table",
+        show_default=True,
+        help="table for reading; json or csv for scripts (full values, nothing shortened).",
+    )(command)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a listing: its key in JSON and CSV, its header and how a table shows it.
+
+    kind "id": never shortened nor wrapped (people copy ids); "text": wraps to fit;
+    "short": cut to SHORT_WIDTH characters in the table only, then wrapped like text;
+    "num": right-aligned.
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+
+
+def plain(value: object) -> str:
+    """A value as one line of terminal-safe text (titles and errors are untrusted)."""
+    if value is None:
+        return ""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", str(value)).split())
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def listing_table(columns: tuple[Column, ...], rows: list[dict], title: str | None = None):
+    table = Table(title=title)
+    for column in columns:
+        values = [plain(row.get(column.key)) for row in rows]
+        if column.kind == "id":
+            widest = max([len(column.header), *map(len, values)])
+            table.add_column(column.header, no_wrap=True, min_width=widest)
+        elif column.kind == "num":
+            table.add_column(column.header, justify="right", no_wrap=True)
+        else:
+            table.add_column(column.header, overflow="fold")
+    for row in rows:
+        table.add_row(*(table_cell(row.get(c.key), c) for c in columns))
+    return table
+
+
+def table_cell(value: object, column: Column) -> str:
+    """Terminal-safe text, escaped so that a title such as "[bold]..." is text, not markup."""
+    text = plain(value)
+    return escape(cut(text, SHORT_WIDTH) if column.kind == "short" else text)
+
+
+PIPE_WIDTH = 160  # a table written to a pipe or file: no terminal says how wide it may be
+
+
+def print_table(table) -> None:
+    """A table at the terminal's width; to a pipe or file as wide as it needs (up to PIPE_WIDTH,
+    more when its ids need it), so no id is cut and short rows stay whole."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    measured = Measurement.get(out, out.options.update_width(10_000), table)
+    width = max(out.width, min(measured.maximum, PIPE_WIDTH), measured.minimum)
+    Console(file=out.file, width=width, highlight=False, no_color=True).print(table)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run as a formula; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(map(str, value))
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def print_listing(
+    fmt: str, columns: tuple[Column, ...], rows: list[dict], *, title: str | None = None,
+    empty: str = "Nothing to list.",
+) -> None:
+    """Rows (plain dicts keyed by the columns' keys) as a table, JSON or CSV on stdout."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([c.key for c in columns])
+        writer.writerows([csv_cell(row.get(c.key)) for c in columns] for row in rows)
+    elif rows:
+        print_table(listing_table(columns, rows, title))
+    else:
+        out.print(empty)

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 from sqlalchemy import func, select
 
 from tracker.baseline import Baseline
-from tracker.cli.app import App, out, pass_app
+from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
+
+THERAPY_COLUMNS = (
+    Column("id", "id", "id"), Column("name", "therapy"), Column("category", "category"),
+    Column("status", "status"), Column("papers", "papers", "num"),
+    Column("polled_through", "polled through", "id"),
+)
+REFERENCE_COLUMNS = (
+    Column("key", "reference", "id"), Column("pmid", "PMID", "id"),
+    Column("resolution", "resolved"), Column("matches", "about tracked therapy"),
+    Column("context", "cited for"),
+)
 
 
 @click.command()
+@format_option
 @pass_app
-def therapies(app: App) -> None:
-    """List the tracked therapies with their paper counts and watermarks."""
+def therapies(app: App, fmt: str) -> None:
+    """List the tracked therapies with their paper counts and watermarks.
+
+    The id column is what --therapy takes (an alias such as rTMS works too).
+    """
     from tracker.store import Paper, TherapyPaper, Watermark
 
     app.db.require_current()
@@ -25,39 +39,47 @@ def therapies(app: App) -> None:
             .group_by(TherapyPaper.therapy_id)
         ).all())
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
-    table = Table("id", "therapy", "category", "status", "papers", "polled through")
+    rows = []
     for t in app.baseline.therapies:
         mark = marks.get(t.id)
-        table.add_row(t.id, t.name, t.category, t.status, str(counts.get(t.id, 0)),
-                      mark.isoformat() if mark else "never")
-    out.print(table)
+        rows.append({
+            "id": t.id, "name": t.name, "category": t.category, "status": t.status,
+            "papers": counts.get(t.id, 0), "aliases": list(t.aliases),
+            "polled_through": mark.isoformat() if mark else ("never" if fmt == "table" else None),
+        })
+    print_listing(fmt, THERAPY_COLUMNS, rows, empty="No therapies in the baseline.")
 
 
 @click.command()
+@format_option
 @pass_app
-def references(app: App) -> None:
+def references(app: App, fmt: str) -> None:
     """List the seed documents' references: PMID, resolution, which therapy each is about."""
     from tracker.ingest import reference_statuses
 
     app.db.require_current()
     with app.db.session() as session:
         statuses = reference_statuses(session)
-    print_references(statuses, app.baseline)
+    print_references(statuses, app.baseline, fmt)
 
 
-def print_references(statuses, baseline: Baseline) -> None:
-    names = {t.id: t.id for t in baseline.therapies}
-    table = Table(title="Seed-document references", show_lines=False)
-    for column in ("reference", "PMID", "resolved", "about tracked therapy", "cited for"):
-        table.add_column(column)
-    for s in statuses:
-        matches = ", ".join(names[m] for m in s.matches if m in names)
-        table.add_row(
-            s.key, s.pmid or "—",
-            s.resolution + (f" ({s.resolved_by})" if s.resolved_by else ""),
-            matches or "[bold red]none[/]", s.context or "",
-        )
-    out.print(table)
+def print_references(statuses, baseline: Baseline, fmt: str = "table") -> None:
+    known = {t.id for t in baseline.therapies}
+    rows = [{
+        "key": s.key, "pmid": s.pmid, "resolution": s.resolution,
+        "resolved_by": s.resolved_by,
+        "matches": [m for m in s.matches if m in known],
+        "context": s.context or "",
+    } for s in statuses]
+    if fmt != "table":
+        print_listing(fmt, REFERENCE_COLUMNS, rows)
+        return
+    for row in rows:
+        row["pmid"] = row["pmid"] or "—"
+        row["resolution"] += f" ({row['resolved_by']})" if row["resolved_by"] else ""
+        row["matches"] = ", ".join(row["matches"]) or "none"
+    print_listing(fmt, REFERENCE_COLUMNS, rows, title="Seed-document references",
+                  empty="No references in the baseline.")
     unmatched = [s for s in statuses if not s.matches]
     if unmatched:
         out.print(f"{len(unmatched)} reference(s) match none of the tracked therapies: "

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date, datetime
 
 import click
-from rich.table import Table
 from sqlalchemy import select
 
-from tracker.cli.app import DAY, App, out, pass_app, progress_bar
+from tracker.cli.app import (
+    DAY,
+    App,
+    Column,
+    format_option,
+    out,
+    pass_app,
+    print_listing,
+    progress_bar,
+)
+
+DRY_RUN_COLUMNS = (
+    Column("therapy", "therapy", "id"), Column("window", "window", "id"),
+    Column("count", "count", "num"), Column("translation", "query as PubMed translated it"),
+)
 
 
 @click.command()
 @click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
-              help="Only this therapy (repeatable). `tracker therapies` lists the ids.")
+              help="Only this therapy (repeatable): an id from `tracker therapies` or an alias "
+                   "such as rTMS.")
 @click.option("--since", type=DAY, help="First day (PubMed create date). Default: the watermark.")
 @click.option("--until", type=DAY, help="Last day. Default: today.")
 @click.option("--dry-run", is_flag=True,
@@ -29,7 +45,8 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
 
     selected = app.check_therapies(therapy_ids)
     app.db.require_current()
-    with progress_bar("Fetching") as bar:
+    # a dry run only searches: no fetch bar for records it will never fetch
+    with progress_bar("Fetching", disable=dry_run) as bar:
         task = bar.add_task("Fetching new records", total=None)
 
         def advance(step: int, total: int) -> None:
@@ -41,11 +58,10 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
             period=app.settings.period,
         )
     if dry_run:
-        table = Table("therapy", "window", "count", "query as PubMed translated it")
-        for p in summary.therapies:
-            table.add_row(p.therapy.id, f"{p.start} – {p.end}", str(p.found),
-                          p.search.translation if p.search else "")
-        out.print(table)
+        print_listing("table", DRY_RUN_COLUMNS, [{
+            "therapy": p.therapy.id, "window": f"{p.start} – {p.end}", "count": p.found,
+            "translation": p.search.translation if p.search else "",
+        } for p in summary.therapies])
         return
     for p in summary.therapies:
         line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
@@ -58,31 +74,53 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
               f"{summary.deleted} deleted.")
 
 
+RUN_COLUMNS = (
+    Column("id", "run", "id"), Column("kind", "kind"), Column("started_at", "started", "id"),
+    Column("finished_at", "finished", "id"), Column("status", "status"),
+    Column("new_papers", "new papers", "num"), Column("error", "error", "short"),
+)
+WATERMARK_COLUMNS = (Column("therapy", "therapy", "id"),
+                     Column("polled_through", "polled through", "id"))
+
+
 @click.command()
 @click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@format_option
 @pass_app
-def status(app: App, runs: int) -> None:
-    """Show the last runs and each therapy's watermark."""
+def status(app: App, runs: int, fmt: str) -> None:
+    """Show the last runs and each therapy's watermark.
+
+    JSON gives {"runs": [...], "watermarks": [...]}; CSV gives the runs (the watermarks are in
+    `tracker therapies --format csv`).
+    """
     from tracker.store import Run, Watermark
 
     app.db.require_current()
     with app.db.session() as session:
         rows = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
-    table = Table("run", "kind", "started", "finished", "status", "new papers", "error",
-                  title="Recent runs")
-    for r in rows:
-        table.add_row(
-            str(r.id), r.kind, f"{r.started_at:%Y-%m-%d %H:%M:%S}",
-            f"{r.finished_at:%H:%M:%S}" if r.finished_at else "—",
-            r.status, str((r.counts or {}).get("new_papers", "")), (r.error or "")[:80],
-        )
-    out.print(table)
-    marks_table = Table("therapy", "polled through", title="Watermarks")
-    for t in app.baseline.therapies:
-        mark = marks.get(t.id)
-        marks_table.add_row(t.id, mark.isoformat() if mark else "never")
-    out.print(marks_table)
+    table_view = fmt == "table"
+    run_rows = [{
+        "id": r.id, "kind": r.kind,
+        "started_at": f"{r.started_at:%Y-%m-%d %H:%M:%S}" if table_view
+        else r.started_at.isoformat(),
+        "finished_at": (f"{r.finished_at:%H:%M:%S}" if table_view else r.finished_at.isoformat())
+        if r.finished_at else ("—" if table_view else None),
+        "status": r.status, "new_papers": (r.counts or {}).get("new_papers"),
+        "error": r.error,
+    } for r in rows]
+    mark_rows = [{
+        "therapy": t.id,
+        "polled_through": marks[t.id].isoformat() if marks.get(t.id)
+        else ("never" if table_view else None),
+    } for t in app.baseline.therapies]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"runs": run_rows, "watermarks": mark_rows}, indent=2,
+                                    ensure_ascii=False) + "\n")
+        return
+    print_listing(fmt, RUN_COLUMNS, run_rows, title="Recent runs", empty="No runs yet.")
+    if table_view:
+        print_listing(fmt, WATERMARK_COLUMNS, mark_rows, title="Watermarks")
 
 
 @click.command()

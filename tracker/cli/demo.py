@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -21,3 +22,5 @@ def demo(app: App, workdir: Path) -> None:
 
     result = run_demo(workdir, seeds_dir=app.settings.seeds_dir, echo=out.print)
     out.print(f"\nDemo report: {result.html}\nAlso: {', '.join(str(p) for p in result.others)}")
+    out.print(f"Explore the demo database: cd {shlex.quote(str(workdir))} && tracker therapies "
+              f"(settings in {result.config.name}; also tracker status, references, report)")

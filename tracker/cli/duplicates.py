@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from rich.table import Table
 
-from tracker.cli.app import App, out, pass_app, short_title
+from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
 
 
 @click.group()
@@ -15,22 +14,35 @@ def duplicates() -> None:
     """Review papers that PubMed may hold twice."""
 
 
+DUPLICATE_COLUMNS = (
+    Column("id", "id", "id"), Column("status", "status"), Column("kind", "kind"),
+    Column("score", "score", "num"), Column("pmid", "PMID", "id"),
+    Column("other_pmid", "other PMID", "id"), Column("title", "title", "short"),
+    Column("other_title", "other title", "short"), Column("decided_by", "decided by"),
+)
+
+
 @duplicates.command("list")
 @click.option("--status", type=click.Choice(["possible", "confirmed", "rejected"]),
               help="Only links with this status.")
+@format_option
 @pass_app
-def duplicates_list(app: App, status: str | None) -> None:
-    """List duplicate links with their score and reason."""
+def duplicates_list(app: App, status: str | None, fmt: str) -> None:
+    """List duplicate links with their score and reason.
+
+    Confirm or reject one with `tracker duplicates confirm ID` or `reject ID`.
+    """
     from tracker.evidence import list_links
 
     app.db.require_current()
     with app.db.session() as session:
         rows = list_links(session, status)
-    table = Table("id", "status", "kind", "score", "PMIDs", "titles", "decided by")
-    for r in rows:
-        table.add_row(str(r.id), r.status, r.kind, f"{r.score:.0f}", f"{r.pmid}\n{r.other_pmid}",
-                      f"{short_title(r.title)}\n{short_title(r.other_title)}", r.decided_by or "")
-    out.print(table if rows else "No duplicate links.")
+    print_listing(fmt, DUPLICATE_COLUMNS, [{
+        "id": r.id, "status": r.status, "kind": r.kind,
+        "score": f"{r.score:.0f}" if fmt == "table" else r.score, "pmid": r.pmid,
+        "other_pmid": r.other_pmid, "title": r.title, "other_title": r.other_title,
+        "decided_by": r.decided_by, "reason": r.reason,
+    } for r in rows], empty="No duplicate links.")
 
 
 def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -> None:

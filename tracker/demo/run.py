@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,23 @@ class DemoResult:
     html: Path
     others: list[Path]
     requests: int
+    config: Path  # tracker.toml in the demo folder: `cd` there and every command uses demo.db
+
+
+def write_demo_config(workdir: Path, settings: Settings) -> Path:
+    """A tracker.toml pointing at the demo database, so the demo can be explored afterwards."""
+    path = workdir / "tracker.toml"
+    path.write_text(
+        "# Written by `tracker demo`: run tracker commands in this folder to explore the demo\n"
+        "# database (tracker therapies, tracker status, tracker report ...).\n"
+        "[database]\n"
+        f"url = {json.dumps(settings.database_url)}\n\n"
+        "[paths]\n"
+        f"seeds = {json.dumps(str(Path(settings.seeds_dir).resolve()))}\n"
+        f"reports = {json.dumps(str(Path(settings.reports_dir).resolve()))}\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def _describe(summary: PollSummary) -> str:
@@ -88,5 +106,6 @@ def run_demo(
     paths = [write(report, fmt, None, settings.reports_dir) for fmt in FORMATS]
     db.dispose()
     echo(f"{requests} requests to the E-utilities server in all")
+    config = write_demo_config(workdir, settings)
     return DemoResult(html=paths[0].resolve(), others=[p.resolve() for p in paths[1:]],
-                      requests=requests)
+                      requests=requests, config=config.resolve())

@@ -4,7 +4,8 @@ Python's re finds a literal prefix quickly but not one behind a leading \\b, and
 matching is slower still; with ~150 cues per record that decides the throughput. So patterns are
 written in lower case, the leading \\b is checked by hand, and text is lower-cased once. Most cues
 match nothing in a given abstract, so each pattern also knows literals one of which any match must
-contain: a substring test, far cheaper than a regex scan, skips the pattern when none is present.
+contain (kept beside the rules, in cue_literals.py): a substring test, far cheaper than a regex
+scan, skips the pattern when none is present.
 """
 
 from __future__ import annotations
@@ -13,11 +14,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-try:  # the stdlib's own regex parser; private, so its absence only turns the shortcut off
-    import re._constants as sre
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover
-    sre = sre_parse = None
+from tracker.evidence.cue_literals import REQUIRED_LITERALS
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"\xa0": " "})
 
@@ -37,54 +34,6 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)) if sre else ()
-
-
-def _required(items) -> frozenset[str] | None:
-    """Literals one of which every match of a parsed sequence contains; None when unknown.
-
-    Candidates are runs of literal characters and alternations whose every branch has some;
-    the most selective (longest shortest literal) wins. Anything flagged (say (?i:...)) or
-    optional contributes nothing, so the answer is never wrong, at worst missing.
-    """
-    found: list[frozenset[str]] = []
-    run: list[str] = []
-    for op, value in [*items, (None, None)]:
-        if op is sre.LITERAL:
-            run.append(chr(value))
-            continue
-        if run:
-            found.append(frozenset({"".join(run)}))
-            run = []
-        inner = None
-        if op is sre.BRANCH:
-            branches = [_required(branch) for branch in value[1]]
-            if all(branches):
-                inner = frozenset().union(*branches)
-        elif op is sre.SUBPATTERN and not (value[1] or value[2]):  # no flags added or removed
-            inner = _required(value[3])
-        elif op in _REPEATS and value[0] >= 1:
-            inner = _required(value[2])
-        if inner:
-            found.append(inner)
-    if not found:
-        return None
-    return max(found, key=lambda options: (min(map(len, options)), -len(options)))
-
-
-def required_literals(pattern: str) -> tuple[str, ...]:
-    """Strings one of which is in any text the pattern matches; () if none could be derived."""
-    if sre_parse is None:
-        return ()
-    try:
-        parsed = sre_parse.parse(pattern)
-    except (re.error, AttributeError, TypeError, ValueError):
-        return ()
-    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
-        return ()
-    return tuple(sorted(_required(parsed.data) or ()))
-
-
 class WordPattern:
     """A compiled pattern whose leading \\b is verified after a fast literal search."""
 
@@ -93,7 +42,7 @@ class WordPattern:
         self.bounded = pattern.startswith(r"\b")
         self.regex = re.compile(pattern[2:] if self.bounded else pattern)
         self.not_after = not_after  # e.g. "non-" before "randomized": a cheap lookbehind
-        self.needles = required_literals(self.regex.pattern)
+        self.needles = REQUIRED_LITERALS.get(pattern, ())  # () scans every text
 
     def _starts_a_word(self, text: str, start: int) -> bool:
         if self.not_after and text[:start].endswith(self.not_after):

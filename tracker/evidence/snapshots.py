@@ -139,10 +139,10 @@ def events(
     found = []
     if before[RCT] == 0 and after[RCT] > 0:
         found.append({"kind": "first_rct", "level": RCT, "count": after[RCT],
-                      "text": f"First randomised controlled trial for {name}"})
+                      "text": f"{name} has its first randomised controlled trial."})
     if before[REVIEW] == 0 and after[REVIEW] > 0:
         found.append({"kind": "first_systematic_review", "level": REVIEW, "count": after[REVIEW],
-                      "text": f"First systematic review / meta-analysis for {name}"})
+                      "text": f"{name} has its first systematic review or meta-analysis."})
     reference = baseline_reviews or 1
     factor = 2
     reached = 0
@@ -151,20 +151,26 @@ def events(
             reached = factor
         factor *= 2
     if reached:
-        since = f"the {reference} at baseline" if baseline_reviews else "the first one"
+        times = "twice" if reached == 2 else f"{reached} times"
+        if baseline_reviews:
+            compared = f"{times} the {reference} it had at the baseline date"
+        else:
+            compared = f"{times} as many as when its first one appeared"
         found.append({
             "kind": "systematic_reviews_doubled", "level": REVIEW, "count": after[REVIEW],
-            "text": f"Systematic reviews / meta-analyses for {name} reached {after[REVIEW]}, "
-                    f"{reached}x {since}",
+            "text": f"{name} now has {after[REVIEW]} systematic reviews or meta-analyses, "
+                    f"{compared}.",
         })
     passed = [m for m in RCT_MILESTONES if before[RCT] < m <= after[RCT]]
     if passed:
         found.append({"kind": "rct_milestone", "level": RCT, "count": after[RCT],
-                      "text": f"Randomised controlled trials for {name} reached {passed[-1]}"})
+                      "text": f"{name} now has {after[RCT]} randomised controlled trials, "
+                              f"past the mark of {passed[-1]}."})
     if retracted:
-        papers = "paper" if retracted == 1 else "papers"
+        papers = "paper on" if retracted == 1 else "papers on"
+        verb = "was" if retracted == 1 else "were"
         found.append({"kind": "retractions", "count": retracted,
-                      "text": f"{retracted} {papers} on {name} retracted"})
+                      "text": f"{retracted} {papers} {name} {verb} retracted."})
     return found
 
 

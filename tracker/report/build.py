@@ -8,6 +8,7 @@ a record stored without one falls back to the day the tracker first saw it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -18,10 +19,12 @@ from sqlalchemy.orm import Session, defer
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
 from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
+from tracker.report.citation import issns_of
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
+MESH_UI = re.compile(r"\b[DCQ]\d{6,9}\s+(?=\S)")
 HIGHLIGHT_LEVELS = (Level.SYSTEMATIC_REVIEW.value, Level.RCT.value)
 SOURCE_NAMES = {
     "publication_type": "publication type",
@@ -93,6 +96,14 @@ class PaperItem:
     therapies: tuple[str, ...]
     inclusion: str = "undecided"
     exclusion_reason: str | None = None
+    # citation details for reference managers (RIS, BibTeX, CSV)
+    journal_full: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    issn: str | None = None
+    mesh: tuple[str, ...] = ()  # descriptor names
+    therapy_names: tuple[str, ...] = ()
 
     @property
     def pubmed_url(self) -> str:
@@ -107,7 +118,8 @@ class PaperItem:
         """Where the level came from, said plainly: rule source, confidence and reason."""
         source = SOURCE_NAMES.get(self.level_source, self.level_source)
         text = f"{source}, confidence {self.level_confidence:.2f}"
-        return f"{text}: {self.level_reason}" if self.level_reason else text
+        reason = without_mesh_uis(self.level_reason)
+        return f"{text}: {reason}" if reason else text
 
     @property
     def citation(self) -> str:
@@ -310,7 +322,16 @@ def author_names(paper: Paper) -> tuple[str, ...]:
     return tuple(n for n in names if n)
 
 
-def paper_item(paper: Paper, therapies: tuple[str, ...]) -> PaperItem:
+def without_mesh_uis(text: str) -> str:
+    """"publication type D064888 Observational Study" -> "publication type Observational Study":
+    readers know MeSH by name; the stored reason keeps the UI."""
+    return MESH_UI.sub("", text)
+
+
+def paper_item(
+    paper: Paper, therapies: tuple[str, ...], names: dict[str, str] | None = None,
+    issn: str | None = None,
+) -> PaperItem:
     info = LEVEL_BY_VALUE.get(paper.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value])
     abstract = "\n".join(
         f"{s['label']}: {s['text']}" if s.get("label") else s.get("text", "")
@@ -325,6 +346,9 @@ def paper_item(paper: Paper, therapies: tuple[str, ...]) -> PaperItem:
         design=paper.design, sample_size=paper.sample_size,
         trial_ids=tuple(paper.trial_ids or ()), is_demo=paper.is_demo, therapies=therapies,
         inclusion=paper.inclusion, exclusion_reason=paper.exclusion_reason,
+        journal_full=paper.journal, volume=paper.volume, issue=paper.issue, pages=paper.pages,
+        issn=issn, mesh=tuple(h.get("descriptor", "") for h in paper.mesh or ()),
+        therapy_names=tuple((names or {}).get(t, t) for t in therapies),
     )
 
 
@@ -522,6 +546,7 @@ def build_report(
         raise ConfigError(f"unknown report period {period!r} (known: {', '.join(PERIODS)})")
     therapies = baseline.select(therapy_ids)
     ids = [t.id for t in therapies]
+    names = {t.id: t.name for t in baseline.therapies}
     prev_since, prev_until = previous_window(since, until)
     baseline_date = baseline.start_date
 
@@ -534,7 +559,12 @@ def build_report(
         f"Baseline reference {r.key} (PMID {r.pmid}) has been retracted: "
         f"{r.citation}" for r in references if r.retracted
     )
+    if therapy_ids:  # a report on some therapies lists the references cited or about them
+        chosen = set(ids)
+        references = tuple(r for r in references if chosen & {*r.matches, *r.cited_for})
 
+    in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
+    issns = issns_of(session, in_period)
     chart_start = min([baseline_date, since] + [created_on(p) for p in counted.values()])
     days = trend_days(chart_start, until, period)
     sections = []
@@ -542,7 +572,7 @@ def build_report(
         mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
         new = [p for p in mine if since <= created_on(p) <= until]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id]))) for p in new),
+            (paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id)) for p in new),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
@@ -578,7 +608,8 @@ def build_report(
             continue
         decided = paper.decided_at.date() if paper.decided_at else None
         if since <= created_on(paper) <= until or (decided and since <= decided <= until):
-            excluded.append(paper_item(paper, tuple(sorted(links[paper.id]))))
+            excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names,
+                                       issns.get(paper.id)))
     excluded.sort(key=lambda i: (i.created, i.pmid))
     pathways = pathway_items(baseline, therapies, counted, links, since, until)
     shown = {p.pmid for s in sections for p in s.highlights}

@@ -1,22 +1,25 @@
-"""The report's trend chart: each therapy's cumulative evidence by level over time, as a PNG.
+"""The report's trend charts: each therapy's cumulative evidence by level over time, as SVG.
 
-Uses matplotlib's Figure with the Agg canvas directly (no pyplot state, no display, bundled fonts
-only), so rendering works on a server and gives the same picture for the same data.
+One chart per therapy, so each scales to the screen on its own and keeps readable text; the page
+arranges them (a grid in the overview, one beside each therapy's section) and gives their titles
+and legend as HTML. Uses matplotlib's Figure with its own SVG canvas (no pyplot state, no
+display); text stays text, and the same data gives the same file.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import math
+from dataclasses import dataclass
 from datetime import date
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import rc_context
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
+from tracker.errors import ConfigError
 from tracker.report.build import Report
 
 # one colour per level, strongest evidence darkest; colour-blind-safe (Okabe-Ito plus greys)
@@ -32,13 +35,31 @@ LEVEL_COLOURS = {
     "protocol": "#C8C8C8",
     "unclassified": "#E8E8E8",
 }
-COLUMNS = 3
-TITLE_CHARS = 40
 
 
-def short_name(name: str) -> str:
-    """Panel titles must fit a third of the figure's width."""
-    return name if len(name) <= TITLE_CHARS else name[: TITLE_CHARS - 1].rstrip() + "\u2026"
+@dataclass(frozen=True)
+class Chart:
+    therapy_id: str
+    name: str
+    uri: str  # data:image/svg+xml;base64,...
+    alt: str
+    levels: tuple[tuple[str, str], ...]  # (label, colour) of the levels this chart draws
+
+
+@dataclass(frozen=True)
+class TrendCharts:
+    """One SVG chart per therapy with counted papers, and the legend they share."""
+
+    charts: tuple[Chart, ...]
+    legend: tuple[tuple[str, str], ...]  # (level label, colour) for the levels drawn
+    scale: str  # "own": each chart fits its therapy; "shared": one y-scale for all
+
+    def of(self, therapy_id: str) -> Chart | None:
+        return next((c for c in self.charts if c.therapy_id == therapy_id), None)
+
+
+CHART_SCALES = ("own", "shared")
+WIDTH, HEIGHT = 3.6, 2.3  # inches: 346 x 221 CSS px, text stays readable from phone to desktop
 
 
 def drawn(section) -> bool:
@@ -55,60 +76,69 @@ def tick_days(report: Report) -> list[date]:
     return sorted({first, middle, last})
 
 
-def trend_png(report: Report, *, dpi: int = 100) -> bytes:
-    """Small multiples, one panel per therapy: stacked cumulative counts by level."""
-    # therapies without a single counted paper would be empty panels: the page lists them instead
-    sections = [s for s in report.therapies if drawn(s)] or list(report.therapies[:1])
-    columns = min(COLUMNS, max(1, len(sections)))
-    rows = max(1, math.ceil(len(sections) / columns))
-    figure = Figure(figsize=(3.4 * columns, 2.3 * rows + 0.8), dpi=dpi)
+def top_of(section) -> int:
+    return max((sum(point.by_level.values()) for point in section.trend), default=0)
+
+
+def steps(trend) -> list:
+    """The points where the count changes (and the ends): the same step plot, a smaller file."""
+    points = list(trend)
+    return [p for i, p in enumerate(points)
+            if i in (0, len(points) - 1) or p.by_level != points[i + 1].by_level]
+
+
+def therapy_svg(report: Report, section, used, ticks: list[date], y_top: int) -> bytes:
+    """One therapy's stacked cumulative counts by level, dates under its own axis."""
+    figure = Figure(figsize=(WIDTH, HEIGHT))
+    FigureCanvasSVG(figure)
+    # fixed ticks and margins: matplotlib's automatic locators and tight_layout cost seconds here
+    figure.subplots_adjust(left=0.1, right=0.93, top=0.95, bottom=0.24)
+    ax = figure.add_subplot()
+    points = steps(section.trend)
+    days = [point.day for point in points]
+    series = [[point.by_level.get(info.value, 0) for point in points] for info in used]
+    if series and days:
+        ax.stackplot(days, *series, colors=[LEVEL_COLOURS.get(i.value, "#777") for i in used],
+                     step="pre", linewidth=0)
+    ax.axvline(report.baseline_date, color="#444", linewidth=1, linestyle="--")
+    ax.axvspan(report.since, report.until, color="#FFF3C4", linewidth=0, zorder=0)
+    ax.tick_params(labelsize=10)
+    ax.set_ylim(0, max(1, y_top) * 1.1)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
+    ax.xaxis.set_major_formatter(DateFormatter("%-d %b\n%Y"))
+    ax.spines[["top", "right"]].set_visible(False)
+    buffer = io.BytesIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": section.id}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def trend_charts(report: Report, scale: str = "own") -> TrendCharts:
+    """Every therapy with counted papers as its own SVG (therapies without any are listed)."""
+    if scale not in CHART_SCALES:
+        raise ConfigError(f"unknown chart scale {scale!r} (known: {', '.join(CHART_SCALES)})")
+    sections = [s for s in report.therapies if drawn(s)]
     used = [
         info for info in report.levels
         if any(point.by_level.get(info.value) for s in sections for point in s.trend)
     ]
-    FigureCanvasAgg(figure)
-    # fixed ticks and margins: matplotlib's automatic locators and tight_layout cost seconds here
     ticks = tick_days(report)
-    height = 2.3 * rows + 0.8
-    figure.subplots_adjust(left=0.05, right=0.98, wspace=0.22, top=1 - 0.75 / height,
-                           bottom=(0.75 if used else 0.3) / height, hspace=0.45)
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
-    for index, ax in enumerate(axes.flat):
-        if index >= len(sections):
-            ax.set_visible(False)
-            continue
-        section = sections[index]
-        days = [point.day for point in section.trend]
-        series = [[point.by_level.get(info.value, 0) for point in section.trend] for info in used]
-        if series and days:
-            ax.stackplot(days, *series, colors=[LEVEL_COLOURS.get(i.value, "#777") for i in used],
-                         step="pre", linewidth=0)
-        top = max((sum(point.by_level.values()) for point in section.trend), default=0)
-        if not top:
-            ax.text(0.5, 0.5, "no papers", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=8, color="#777")
-        ax.axvline(report.baseline_date, color="#444", linewidth=0.8, linestyle="--")
-        ax.axvspan(report.since, report.until, color="#FFF3C4", linewidth=0, zorder=0)
-        ax.set_title(short_name(section.name), fontsize=8.5, loc="left")
-        ax.tick_params(labelsize=7)
-        ax.set_ylim(0, max(1, top) * 1.1)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-        ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
-        ax.xaxis.set_major_formatter(DateFormatter("%d %b\n%Y"))
-        ax.spines[["top", "right"]].set_visible(False)
-    if used:
-        handles = [Patch(facecolor=LEVEL_COLOURS.get(i.value, "#777")) for i in used]
-        figure.legend(handles, [i.label for i in used], loc="lower center", ncol=min(3, len(used)),
-                      fontsize=7.5, frameon=False)
-    figure.suptitle(
-        "Cumulative papers by evidence level (dashed: baseline date; shaded: this report's period)",
-        fontsize=9, y=1 - 0.25 / height,
-    )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def trend_data_uri(report: Report) -> str:
-    """The chart as a data: URI, so the HTML report is one self-contained file."""
-    return "data:image/png;base64," + base64.b64encode(trend_png(report)).decode("ascii")
+    shared_top = max((top_of(s) for s in sections), default=0)
+    charts = []
+    for section in sections:
+        top = shared_top if scale == "shared" else top_of(section)
+        svg = therapy_svg(report, section, used, ticks, top)
+        last = section.trend[-1]
+        counts = ", ".join(f"{last.by_level[i.value]} {i.label.lower()}" for i in used
+                           if last.by_level.get(i.value))
+        charts.append(Chart(
+            therapy_id=section.id, name=section.name,
+            uri="data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
+            alt=f"{section.name}: cumulative papers by evidence level over time; by "
+                f"{last.day.isoformat()}: {counts}.",
+            levels=tuple((i.label, LEVEL_COLOURS.get(i.value, "#777")) for i in used
+                         if any(p.by_level.get(i.value) for p in section.trend)),
+        ))
+    legend = tuple((i.label, LEVEL_COLOURS.get(i.value, "#777")) for i in used)
+    return TrendCharts(tuple(charts), legend, scale)

@@ -1,4 +1,5 @@
-"""Turning a Report into text: Jinja2 templates (HTML, Markdown, plain text), JSON, RIS and CSV.
+"""Turning a Report into text: Jinja2 templates (HTML, Markdown, plain text) and JSON; the
+exports (RIS, BibTeX, CSV) are in exports.py.
 
 Paper titles and abstracts come from PubMed and are untrusted: the HTML environment autoescapes,
 the Markdown templates pass every piece of paper text through `md` (backslash escapes), and no
@@ -7,8 +8,6 @@ template marks paper text safe.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import textwrap
@@ -18,25 +17,25 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tracker.errors import ConfigError
-from tracker.report.build import PaperItem, Report, TherapySection
-from tracker.report.charts import trend_data_uri
+from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
+from tracker.report.charts import trend_charts
+from tracker.report.exports import CSV_COLUMNS, cell, to_bibtex, to_csv, to_ris  # noqa: F401
 
-FORMATS = ("html", "md", "txt", "json", "ris", "csv")
+FORMATS = ("html", "md", "txt", "json", "ris", "bib", "csv")
+EXPORTS = {"ris": to_ris, "bib": to_bibtex, "csv": to_csv}
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "txt": "report.txt.j2"}
-EXTENSIONS = {"html": "html", "md": "md", "txt": "txt", "json": "json", "ris": "ris", "csv": "csv"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~&!])")
-CSV_COLUMNS = (
-    "pmid", "title", "authors", "journal", "pub_date", "create_date", "doi", "level",
-    "level_label", "level_source", "level_confidence", "level_reason", "design", "sample_size",
-    "trial_ids", "therapies", "pubmed_url", "is_demo",
-)
+EXTENSIONS = {"html": "html", "md": "md", "txt": "txt", "json": "json", "ris": "ris", "bib": "bib",
+              "csv": "csv"}
+# Only what Markdown would read as syntax: emphasis, code, links (with [ ] escaped no "(" can
+# start one), HTML, tables, strikethrough; a "#" only opens a heading at the start of a line and
+# "&" only matters before an entity name.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])|&(?=#?\w+;)|^(#)")
 
 
 def md(text: object) -> str:
     """Markdown-escape one piece of text and keep it on one line."""
     flat = " ".join(str(text).split())
-    return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def signed(number: int) -> str:
@@ -50,6 +49,12 @@ def signed(number: int) -> str:
 def level_summary(counts: dict[str, int], report: Report) -> str:
     parts = [f"{counts[i.value]} {i.short}" for i in report.levels if counts.get(i.value)]
     return ", ".join(parts) if parts else "none"
+
+
+def source_line(paper: PaperItem) -> str:
+    """The short form of a level's provenance: where it came from and how sure."""
+    source = SOURCE_NAMES.get(paper.level_source, paper.level_source)
+    return f"{source}, confidence {paper.level_confidence:.2f}"
 
 
 def level_legend(report: Report) -> str:
@@ -75,7 +80,8 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md, signed=signed, wrap=wrap)
-    env.globals.update(level_summary=level_summary, level_legend=level_legend)
+    env.globals.update(level_summary=level_summary, level_legend=level_legend,
+                       source_line=source_line, readable_reason=without_mesh_uis)
     return env
 
 
@@ -87,29 +93,32 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         raise ConfigError(f"unknown report format {fmt!r} (known: {', '.join(allowed)})")
 
 
-def render(report: Report, fmt: str) -> str:
-    """The report as HTML, Markdown, plain text or JSON."""
+def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
+    """The report as HTML, Markdown, plain text or JSON; chart_scale: "own" fits each therapy's
+    chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only)."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
         return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
-    chart = trend_data_uri(report) if fmt == "html" else None
-    return ENV.get_template(TEMPLATES[fmt]).render(report=report, chart=chart)
+    charts = trend_charts(report, chart_scale) if fmt == "html" else None
+    return ENV.get_template(TEMPLATES[fmt]).render(report=report, charts=charts)
 
 
 def export(report: Report, fmt: str) -> str:
-    """The period's counted papers for a reference manager (RIS) or a spreadsheet (CSV)."""
-    check_format(fmt, ("ris", "csv"))
-    return to_ris(report.papers) if fmt == "ris" else to_csv(report.papers)
+    """The period's counted papers for a reference manager (RIS, BibTeX) or a spreadsheet (CSV)."""
+    check_format(fmt, tuple(EXPORTS))
+    return EXPORTS[fmt](report)
 
 
 def default_name(report: Report, fmt: str) -> str:
     return f"trd-report_{report.since.isoformat()}_{report.until.isoformat()}.{EXTENSIONS[fmt]}"
 
 
-def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> Path:
+def write(
+    report: Report, fmt: str, output: Path | None, reports_dir: Path, *, chart_scale: str = "own"
+) -> Path:
     """Render or export to a file; without output, to the dated default name in reports_dir."""
     check_format(fmt, FORMATS)
-    text = export(report, fmt) if fmt in ("ris", "csv") else render(report, fmt)
+    text = export(report, fmt) if fmt in EXPORTS else render(report, fmt, chart_scale=chart_scale)
     if output is None:
         path = Path(reports_dir) / default_name(report, fmt)
     elif Path(output).is_dir():
@@ -219,58 +228,3 @@ def report_to_dict(report: Report) -> dict:
             for r in report.references
         ],
     }
-
-
-# --- RIS and CSV --------------------------------------------------------------------------------
-
-def _ris_line(tag: str, value: object) -> str:
-    return f"{tag}  - {' '.join(str(value).split())}"
-
-
-def to_ris(papers: tuple[PaperItem, ...]) -> str:
-    """RIS records (TY JOUR ... ER) that Zotero and EndNote import; one per paper."""
-    lines: list[str] = []
-    for paper in papers:
-        lines.append(_ris_line("TY", "JOUR"))
-        lines.append(_ris_line("TI", paper.title))
-        lines += [_ris_line("AU", a) for a in paper.authors]
-        if paper.journal:
-            lines.append(_ris_line("JO", paper.journal))
-        if paper.pub_date:
-            year = paper.pub_date[:4]
-            if year.isdigit():
-                lines.append(_ris_line("PY", year))
-        lines.append(_ris_line("DA", paper.created.strftime("%Y/%m/%d")))
-        if paper.doi:
-            lines.append(_ris_line("DO", paper.doi))
-        lines.append(_ris_line("AN", paper.pmid))
-        lines.append(_ris_line("UR", paper.pubmed_url))
-        if paper.abstract:
-            lines.append(_ris_line("AB", paper.abstract))
-        lines.append(_ris_line("KW", paper.level_label))
-        lines += [_ris_line("KW", t) for t in paper.therapies]
-        lines.append(_ris_line("N1", f"Evidence level: {paper.level_label} ({paper.provenance})"))
-        lines.append("ER  - ")
-        lines.append("")
-    return "\r\n".join(lines)
-
-
-def cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (titles are untrusted)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_START else text
-
-
-def to_csv(papers: tuple[PaperItem, ...]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for p in papers:
-        writer.writerow(cell(v) for v in [
-            p.pmid, p.title, "; ".join(p.authors), p.journal or "", p.pub_date or "",
-            p.created.isoformat(), p.doi or "", p.level, p.level_label, p.level_source,
-            f"{p.level_confidence:.2f}", p.level_reason, p.design or "",
-            "" if p.sample_size is None else p.sample_size, " ".join(p.trial_ids),
-            " ".join(p.therapies), p.pubmed_url, "yes" if p.is_demo else "no",
-        ])
-    return buffer.getvalue()
