@@ -1,10 +1,11 @@
 """One exception tree for the whole tracker.
 
-    TrackerError                 anything the CLI turns into one line on stderr and exit code 1
+    TrackerError                 anything the CLI turns into one line on stderr (exit code 1)
     ├── ConfigError              a bad tracker.toml, environment value or command-line option
     ├── BaselineError            a malformed therapy or reference entry in seeds/
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
+    │   └── LockedError          another run holds the database's run lock (exit code 5)
     └── PubMedError              E-utilities failed after every retry
         ├── QueryRejectedError   PubMed refused the query itself: retrying won't help
         ├── ResponseError        a malformed, truncated or error-bearing answer
@@ -34,6 +35,12 @@ class UnknownTherapyError(TrackerError):
 
 class StoreError(TrackerError):
     pass
+
+
+class LockedError(StoreError):
+    """Another poll, refresh, init or reclassify holds the run lock: try again later."""
+
+    exit_code = 5
 
 
 class PubMedError(TrackerError):

@@ -82,6 +82,15 @@ class Day(click.ParamType):
 DAY = Day()
 pass_app = click.make_pass_decorator(App)
 
+DEFAULT_WAIT = 300.0  # seconds a writing run waits for another to finish
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(0, 86400), default=DEFAULT_WAIT, show_default=True,
+    metavar="SECONDS",
+    help="If another poll, refresh, init or reclassify is writing to the database, wait this "
+         "long for it, then give up (exit code 5). 0: give up at once.",
+)
+
 
 def progress_bar(description: str):
     """A rich progress bar on a terminal; silent when stderr is a file or a pipe."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime
 
 import click
 from rich.table import Table
 from sqlalchemy import select
 
-from tracker.cli.app import DAY, App, out, pass_app, progress_bar
+from tracker.cli.app import DAY, App, out, pass_app, progress_bar, wait_option
 
 
 @click.command()
@@ -18,18 +19,22 @@ from tracker.cli.app import DAY, App, out, pass_app, progress_bar
 @click.option("--until", type=DAY, help="Last day. Default: today.")
 @click.option("--dry-run", is_flag=True,
               help="Show each query as PubMed translates it and the count; fetch nothing.")
+@wait_option
 @pass_app
-def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run: bool) -> None:
+def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run: bool,
+         wait: float) -> None:
     """Ask PubMed for papers new since each therapy's watermark and store them.
 
     Each therapy's window starts at its last polled day (re-covered, so late additions that day
     are not missed) and ends today. Papers found by several therapies are fetched and stored once.
     """
     from tracker.ingest import poll as run_poll
+    from tracker.store import run_lock
 
     selected = app.check_therapies(therapy_ids)
     app.db.require_current()
-    with progress_bar("Fetching") as bar:
+    lock = nullcontext() if dry_run else run_lock(app.db, "poll", wait=wait)  # dry run: reads
+    with lock, progress_bar("Fetching") as bar:
         task = bar.add_task("Fetching new records", total=None)
 
         def advance(step: int, total: int) -> None:
@@ -86,13 +91,15 @@ def status(app: App, runs: int) -> None:
 
 
 @click.command()
+@wait_option
 @pass_app
-def reclassify(app: App) -> None:
+def reclassify(app: App, wait: float) -> None:
     """Re-derive every paper's evidence level from its stored record (no network)."""
     from tracker.evidence import reclassify_all
+    from tracker.store import run_lock
 
     app.db.require_current()
-    with app.db.session() as session:
+    with run_lock(app.db, "reclassify", wait=wait), app.db.session() as session:
         counts = reclassify_all(session, now=datetime.now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
 
@@ -100,13 +107,15 @@ def reclassify(app: App) -> None:
 @click.command()
 @click.option("--since", type=DAY, help="Modified since this day. Default: the last refresh.")
 @click.option("--until", type=DAY, help="Last day. Default: today.")
+@wait_option
 @pass_app
-def refresh(app: App, since: date | None, until: date | None) -> None:
+def refresh(app: App, since: date | None, until: date | None, wait: float) -> None:
     """Re-fetch tracked records PubMed has modified or not yet indexed; record what changed."""
     from tracker.ingest import refresh as run_refresh
+    from tracker.store import run_lock
 
     app.db.require_current()
-    with progress_bar("Refreshing") as bar:
+    with run_lock(app.db, "refresh", wait=wait), progress_bar("Refreshing") as bar:
         task = bar.add_task("Re-fetching records", total=None)
 
         def advance(step: int, total: int) -> None:
