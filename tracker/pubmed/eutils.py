@@ -387,8 +387,11 @@ def search_error(message: str) -> PubMedError:
     message = " ".join(message.split())
     if PAGING_BUG.search(message):
         return PubMedError(f"PubMed refused to page past its limit: {message}")
-    if HISTORY_GONE.search(message):
-        return HistoryExpired(message)
+    if HISTORY_GONE.search(message):  # ESearch sends no WebEnv: the term itself cites #N
+        return QueryRejectedError(
+            f"PubMed rejected the query: it refers to a search history entry (#N) that does not "
+            f"exist; write the search out in full ({message})"
+        )
     if TRANSIENT.search(message):
         return ResponseError(f"PubMed: {message}")
     return QueryRejectedError(f"PubMed rejected the query: {message}")
