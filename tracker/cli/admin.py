@@ -33,6 +33,8 @@ def init(app: App, skip_references: bool, wait: float) -> None:
     out.print(f"Database {app.db.display_url} at schema {revision}.")
     out.print(f"Baseline: {len(baseline.therapies)} therapies, {len(baseline.references)} "
               f"references ({summary.changed} rows added or updated).")
+    for line in summary.repaired:
+        err.print(f"repaired: {line}")
     if summary.reference_error:
         err.print(f"warning: references not resolved ({summary.reference_error}); "
                   "`tracker init` will try again")

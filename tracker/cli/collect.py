@@ -6,10 +6,13 @@ from contextlib import nullcontext
 from datetime import date, datetime
 
 import click
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from tracker.cli.app import DAY, App, out, pass_app, progress_bar, wait_option
+from tracker.cli.app import DAY, App, err, out, pass_app, progress_bar, wait_option
+from tracker.errors import IncompleteRunError
+from tracker.text import one_line
 
 
 @click.command()
@@ -52,6 +55,8 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
                           p.search.translation if p.search else "")
         out.print(table)
         return
+    for note in summary.notes:
+        err.print(f"note: {escape(note)}")
     for p in summary.therapies:
         line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
                 f"{p.new_papers} new papers, {p.new_links} new links")
@@ -61,16 +66,24 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
     out.print(f"Run {summary.run_id}: {summary.status}; fetched {summary.fetched} records, "
               f"{summary.new_papers} new papers, {summary.duplicates} duplicate link(s), "
               f"{summary.deleted} deleted.")
+    if summary.status == "incomplete":
+        missing = sum(len(p.missing) for p in summary.therapies)
+        raise IncompleteRunError(
+            f"run {summary.run_id} is incomplete: PubMed listed {missing} record(s) it did not "
+            "return; their windows are kept and the next poll asks again"
+        )
 
 
 @click.command()
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100000),
+              help="How many recent runs to show.")
 @pass_app
 def status(app: App, runs: int) -> None:
     """Show the last runs and each therapy's watermark."""
-    from tracker.store import Run, Watermark
+    from tracker.store import Run, Watermark, lock_is_live
 
     app.db.require_current()
+    alive = lock_is_live(app.db)  # a `running` run with no live lock holder was killed
     with app.db.session() as session:
         rows = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
@@ -80,7 +93,8 @@ def status(app: App, runs: int) -> None:
         table.add_row(
             str(r.id), r.kind, f"{r.started_at:%Y-%m-%d %H:%M:%S}",
             f"{r.finished_at:%H:%M:%S}" if r.finished_at else "—",
-            r.status, str((r.counts or {}).get("new_papers", "")), (r.error or "")[:80],
+            "interrupted" if r.status == "running" and not alive else r.status,
+            str((r.counts or {}).get("new_papers", "")), escape(one_line(r.error or "")[:80]),
         )
     out.print(table)
     marks_table = Table("therapy", "polled through", title="Watermarks")
@@ -124,3 +138,8 @@ def refresh(app: App, since: date | None, until: date | None, wait: float) -> No
         summary = run_refresh(app.db, app.client(), app.baseline, since=since, until=until,
                               today=date.today(), progress=advance, period=app.settings.period)
     out.print(summary.describe())
+    if summary.status == "incomplete":
+        raise IncompleteRunError(
+            f"run {summary.run_id} is incomplete: PubMed did not return {len(summary.missing)} "
+            "tracked record(s); the next refresh asks again"
+        )
