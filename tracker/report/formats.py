@@ -116,6 +116,9 @@ def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> P
         path = Path(output) / default_name(report, fmt)
     else:
         path = Path(output)
+        if not path.parent.is_dir():  # a mistyped folder is not created for the user
+            raise ConfigError(f"cannot write the report to {path}: folder {path.parent} does "
+                              "not exist; create it first or choose another --output")
     newline = "" if fmt == "csv" else None  # csv writes its own \r\n line ends
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
