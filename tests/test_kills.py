@@ -117,6 +117,7 @@ def test_poll_killed_mid_run_then_rerun_loses_nothing(environment, slow_server, 
 
     code, out, err = tracker(environment, tmp_path, *POLL)
     assert code == 0, err
+    assert "run lock taken over from poll" in err  # the dead holder's lock, logged
     after = stored(environment)
     assert after["papers"] == after["distinct_pmids"] == after["ketamine_links"] == RECORDS
     assert after["running"] == 0 and after["watermark"] == date(2025, 6, 30)
@@ -156,6 +157,8 @@ def test_two_polls_at_once_one_refused_with_one_line(environment, slow_server, t
     slow_server.inject("efetch.fcgi", hang(8), times=1)  # still running when the second starts
     first = start(environment, tmp_path, *POLL)
     wait_until(lambda: efetches(slow_server) > 0)
+    code, out, _ = tracker(environment, tmp_path, "status")
+    assert code == 0 and "running" in out and "interrupted" not in out  # alive: still running
     code, _, err = tracker(environment, tmp_path, *POLL, "--wait", "0")
     assert code == 5, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
