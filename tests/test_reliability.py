@@ -182,3 +182,16 @@ def test_incomplete_poll_exits_4_and_keeps_the_window(capsys, env, db_url):
     assert "not returned by PubMed" in out
     assert stored(db_url, Watermark.polled_through) == []
     assert len(stored(db_url, Paper.pmid)) == 2
+
+
+def test_incomplete_refresh_exits_4(capsys, env, db_url):
+    env.add_records([make_record(str(90000990 + n), f"Ketamine trial {n} in treatment-resistant "
+                                 "depression", date(2025, 3, 10 + n), status="Publisher")
+                     for n in range(3)])
+    assert run(capsys, "init", "--skip-references")[0] == 0
+    assert run(capsys, "poll", "--therapy", "ketamine", "--until", "2025-06-30")[0] == 0
+    env.inject("efetch.fcgi", fewer_records(drop=1), times=100)
+    code, out, err = run(capsys, "refresh", "--since", "2025-06-01", "--until", "2025-06-30")
+    assert code == 4, err
+    assert len(err.strip().splitlines()) == 1 and "incomplete" in err
+    assert "did not return" in out
