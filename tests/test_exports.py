@@ -78,7 +78,8 @@ def test_ris_reads_back_with_citation_details_and_the_publication_date(report):
     assert len(entries) == 1
     entry = entries[0]
     assert entry["type_of_reference"] == "JOUR"
-    assert entry["title"] == "Accelerated {iTBS} & 50% response: a $10 trial of rTMS in TRD"
+    # a control character is made visible, as in every output (tracker.text)
+    assert entry["title"] == "Accelerated {iTBS} & 50% response: a $10 trial<U+0007> of rTMS in TRD"
     assert entry["authors"] == ["Nakamura A", "van der Berg JW"]
     assert zotero_date(entry).startswith("2025/02/12")  # published in February, not June
     assert entry["year"] == "2025"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,7 @@ from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
 from tracker.store import Database
+from tracker.text import one_line
 
 # rich wraps long lines at the console width; a pipe or a cron mail has no width, so lines
 # written there stay whole (soft_wrap) instead of breaking mid-sentence at 80 columns.
@@ -84,14 +84,30 @@ class Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. 2025-06-01)",
                       param, ctx)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{value} is outside the days PubMed can date ({FIRST_DAY} to {LAST_DAY})",
+                      param, ctx)
+        return day
+
+
+FIRST_DAY, LAST_DAY = date(1700, 1, 1), date(2999, 12, 31)  # room for windows either side
 
 
 DAY = Day()
 pass_app = click.make_pass_decorator(App)
+
+DEFAULT_WAIT = 300.0  # seconds a writing run waits for another to finish
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(0, 86400), default=DEFAULT_WAIT, show_default=True,
+    metavar="SECONDS",
+    help="If another poll, refresh, init or reclassify is writing to the database, wait this "
+         "long for it, then give up (exit code 5). 0: give up at once.",
+)
 
 
 def progress_bar(description: str, disable: bool = False):
@@ -105,13 +121,13 @@ def progress_bar(description: str, disable: bool = False):
 
 def short_title(title: str, width: int = 70) -> str:
     """A paper title for a table: shortened, never read as rich markup (titles are untrusted)."""
+    title = one_line(title)  # no terminal controls or bidi overrides reach the screen
     return escape(title if len(title) <= width else title[: width - 1] + "…")
 
 
 # --- listings: one table for people, JSON or CSV for scripts -------------------------------------
 
 LISTING_FORMATS = ("table", "json", "csv")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHORT_WIDTH = 70  # a "short" column's text in a table; JSON and CSV keep it whole
 
@@ -143,7 +159,7 @@ def plain(value: object) -> str:
     """A value as one line of terminal-safe text (titles and errors are untrusted)."""
     if value is None:
         return ""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", str(value)).split())
+    return one_line(value)
 
 
 def cut(text: str, width: int) -> str:

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date, datetime
 
 import click
+from rich.markup import escape
 from sqlalchemy import select
 
 from tracker.cli.app import (
     DAY,
     App,
     Column,
+    err,
     format_option,
     out,
     pass_app,
     print_listing,
     progress_bar,
+    wait_option,
 )
+from tracker.errors import IncompleteRunError
+from tracker.text import one_line
 
 DRY_RUN_COLUMNS = (
     Column("therapy", "therapy", "id"), Column("window", "window", "id"),
@@ -31,22 +37,27 @@ DRY_RUN_COLUMNS = (
               help="Only this therapy (repeatable): an id from `tracker therapies` or an alias "
                    "such as rTMS.")
 @click.option("--since", type=DAY, help="First day (PubMed create date). Default: the watermark.")
-@click.option("--until", type=DAY, help="Last day. Default: today.")
+@click.option("--until", type=DAY,
+              help="Last day. Default: today; a later day is clamped to today.")
 @click.option("--dry-run", is_flag=True,
               help="Show each query as PubMed translates it and the count; fetch nothing.")
+@wait_option
 @pass_app
-def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run: bool) -> None:
+def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run: bool,
+         wait: float) -> None:
     """Ask PubMed for papers new since each therapy's watermark and store them.
 
     Each therapy's window starts at its last polled day (re-covered, so late additions that day
     are not missed) and ends today. Papers found by several therapies are fetched and stored once.
     """
     from tracker.ingest import poll as run_poll
+    from tracker.store import run_lock
 
     selected = app.check_therapies(therapy_ids)
     app.db.require_current()
+    lock = nullcontext() if dry_run else run_lock(app.db, "poll", wait=wait)  # dry run: reads
     # a dry run only searches: no fetch bar for records it will never fetch
-    with progress_bar("Fetching", disable=dry_run) as bar:
+    with lock, progress_bar("Fetching", disable=dry_run) as bar:
         task = bar.add_task("Fetching new records", total=None)
 
         def advance(step: int, total: int) -> None:
@@ -63,6 +74,8 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
             "translation": p.search.translation if p.search else "",
         } for p in summary.therapies])
         return
+    for note in summary.notes:
+        err.print(f"note: {escape(note)}")
     for p in summary.therapies:
         line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
                 f"{p.new_papers} new papers, {p.new_links} new links")
@@ -72,6 +85,12 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
     out.print(f"Run {summary.run_id}: {summary.status}; fetched {summary.fetched} records, "
               f"{summary.new_papers} new papers, {summary.duplicates} duplicate link(s), "
               f"{summary.deleted} deleted.")
+    if summary.status == "incomplete":
+        missing = sum(len(p.missing) for p in summary.therapies)
+        raise IncompleteRunError(
+            f"run {summary.run_id} is incomplete: PubMed listed {missing} record(s) it did not "
+            "return; their windows are kept and the next poll asks again"
+        )
 
 
 RUN_COLUMNS = (
@@ -84,18 +103,21 @@ WATERMARK_COLUMNS = (Column("therapy", "therapy", "id"),
 
 
 @click.command()
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100000),
+              help="How many recent runs to show.")
 @format_option
 @pass_app
 def status(app: App, runs: int, fmt: str) -> None:
     """Show the last runs and each therapy's watermark.
 
-    JSON gives {"runs": [...], "watermarks": [...]}; CSV gives the runs (the watermarks are in
-    `tracker therapies --format csv`).
+    A run still marked running that no live process holds the run lock for was killed: it shows
+    as interrupted. JSON gives {"runs": [...], "watermarks": [...]}; CSV gives the runs (the
+    watermarks are in `tracker therapies --format csv`).
     """
-    from tracker.store import Run, Watermark
+    from tracker.store import Run, Watermark, lock_is_live
 
     app.db.require_current()
+    alive = lock_is_live(app.db)  # a `running` run with no live lock holder was killed
     with app.db.session() as session:
         rows = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
@@ -106,8 +128,9 @@ def status(app: App, runs: int, fmt: str) -> None:
         else r.started_at.isoformat(),
         "finished_at": (f"{r.finished_at:%H:%M:%S}" if table_view else r.finished_at.isoformat())
         if r.finished_at else ("—" if table_view else None),
-        "status": r.status, "new_papers": (r.counts or {}).get("new_papers"),
-        "error": r.error,
+        "status": "interrupted" if r.status == "running" and not alive else r.status,
+        "new_papers": (r.counts or {}).get("new_papers"),
+        "error": one_line(r.error or "") or None,
     } for r in rows]
     mark_rows = [{
         "therapy": t.id,
@@ -124,17 +147,19 @@ def status(app: App, runs: int, fmt: str) -> None:
 
 
 @click.command()
+@wait_option
 @pass_app
-def reclassify(app: App) -> None:
+def reclassify(app: App, wait: float) -> None:
     """Re-derive every paper's evidence level from its stored record (no network).
 
     Papers not yet indexed get the current level model's reading too (`tracker classifier
     train`); without a trained model the rules decide alone.
     """
     from tracker.evidence import reclassify_all
+    from tracker.store import run_lock
 
     app.db.require_current()
-    with app.db.session() as session:
+    with run_lock(app.db, "reclassify", wait=wait), app.db.session() as session:
         counts = reclassify_all(session, now=datetime.now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
     if counts["model_version"] is None:
@@ -148,13 +173,15 @@ def reclassify(app: App) -> None:
 @click.command()
 @click.option("--since", type=DAY, help="Modified since this day. Default: the last refresh.")
 @click.option("--until", type=DAY, help="Last day. Default: today.")
+@wait_option
 @pass_app
-def refresh(app: App, since: date | None, until: date | None) -> None:
+def refresh(app: App, since: date | None, until: date | None, wait: float) -> None:
     """Re-fetch tracked records PubMed has modified or not yet indexed; record what changed."""
     from tracker.ingest import refresh as run_refresh
+    from tracker.store import run_lock
 
     app.db.require_current()
-    with progress_bar("Refreshing") as bar:
+    with run_lock(app.db, "refresh", wait=wait), progress_bar("Refreshing") as bar:
         task = bar.add_task("Re-fetching records", total=None)
 
         def advance(step: int, total: int) -> None:
@@ -163,3 +190,8 @@ def refresh(app: App, since: date | None, until: date | None) -> None:
         summary = run_refresh(app.db, app.client(), app.baseline, since=since, until=until,
                               today=date.today(), progress=advance, period=app.settings.period)
     out.print(summary.describe())
+    if summary.status == "incomplete":
+        raise IncompleteRunError(
+            f"run {summary.run_id} is incomplete: PubMed did not return {len(summary.missing)} "
+            "tracked record(s); the next refresh asks again"
+        )

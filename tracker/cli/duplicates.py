@@ -8,6 +8,8 @@ import click
 
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
 
+LINK_ID = click.IntRange(1, 2**63 - 1)  # a database integer; anything larger is a typo
+
 
 @click.group()
 def duplicates() -> None:
@@ -55,7 +57,7 @@ def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -
 
 
 @duplicates.command("confirm")
-@click.argument("link_id", type=int)
+@click.argument("link_id", type=LINK_ID)
 @click.option("--by", "who", default="reviewer", show_default=True, help="Who decides.")
 @click.option("--note", help="Why.")
 @pass_app
@@ -65,7 +67,7 @@ def duplicates_confirm(app: App, link_id: int, who: str, note: str | None) -> No
 
 
 @duplicates.command("reject")
-@click.argument("link_id", type=int)
+@click.argument("link_id", type=LINK_ID)
 @click.option("--by", "who", default="reviewer", show_default=True, help="Who decides.")
 @click.option("--note", help="Why.")
 @pass_app

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import bibtexparser
 import rispy
@@ -18,9 +17,9 @@ from bibtexparser import middlewares, model
 
 from tracker.report.build import PaperItem, Report
 from tracker.report.citation import date_parts
+from tracker.text import one_line, printable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 DEMO_NOTE = "DEMO DATA: a synthetic demonstration record, not a real PubMed paper."
 CSV_COLUMNS = (
     "pmid", "title", "abstract", "authors", "journal", "year", "volume", "issue", "pages",
@@ -28,11 +27,6 @@ CSV_COLUMNS = (
     "level_confidence", "level_reason", "design", "sample_size", "trial_ids", "therapies",
     "therapy_names", "inclusion", "exclusion_reason", "mesh", "pubmed_url", "is_demo",
 )
-
-
-def one_line(text: object) -> str:
-    """One line without control characters: RIS is line-based, and no format wants them."""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", str(text)).split())
 
 
 def page_range(pages: str | None) -> tuple[str | None, str | None]:
@@ -163,14 +157,14 @@ def to_bibtex(report: Report) -> str:
 
 def cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (titles are untrusted)."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value))
     return "'" + text if text[:1] in FORMULA_START else text
 
 
 def csv_row(p: PaperItem) -> dict[str, object]:
     year, _month, _day = date_parts(p.pub_date)
     return {
-        "pmid": p.pmid, "title": one_line(p.title), "abstract": p.abstract,
+        "pmid": p.pmid, "title": one_line(p.title), "abstract": printable(p.abstract or ""),
         "authors": "; ".join(p.authors), "journal": p.journal_full or p.journal, "year": year,
         "volume": p.volume, "issue": p.issue, "pages": p.pages, "issn": p.issn,
         "pub_date": p.pub_date, "create_date": p.created.isoformat(), "doi": p.doi,

@@ -15,11 +15,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from tracker.errors import ConfigError
 from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
 from tracker.report.charts import trend_charts
 from tracker.report.exports import CSV_COLUMNS, cell, to_bibtex, to_csv, to_ris  # noqa: F401
+from tracker.text import printable
 
 FORMATS = ("html", "md", "txt", "json", "ris", "bib", "csv")
 EXPORTS = {"ris": to_ris, "bib": to_bibtex, "csv": to_csv}
@@ -70,6 +72,11 @@ def wrap(text: str, width: int = 78, indent: str = "", hanging: str | None = Non
     )
 
 
+def _inert(value: object) -> object:
+    """Every value a template prints, with terminal controls and bidi overrides made visible."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else printable(value)
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("tracker.report", "templates"),
@@ -78,6 +85,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_inert,
     )
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend,
@@ -98,7 +106,7 @@ def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
     chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only)."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
-        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return printable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"
     charts = trend_charts(report, chart_scale) if fmt == "html" else None
     return ENV.get_template(TEMPLATES[fmt]).render(report=report, charts=charts)
 
@@ -125,10 +133,14 @@ def write(
         path = Path(output) / default_name(report, fmt)
     else:
         path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     newline = "" if fmt == "csv" else None  # csv writes its own \r\n line ends
-    with path.open("w", encoding="utf-8", newline=newline) as handle:
-        handle.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}; choose "
+                          "another --output or reports folder (TRACKER_REPORTS_DIR)") from None
     return path
 
 

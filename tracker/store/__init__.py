@@ -3,12 +3,14 @@
     database.py    Database: engine, sessions, Alembic migrations
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
+    locks.py       the run lock: one writing run at a time
     migrations/    Alembic revisions
 
 Which package writes which table is in docs/architecture.md.
 """
 
 from tracker.store.database import Database, make_engine
+from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
     DuplicateLink,
@@ -19,6 +21,7 @@ from tracker.store.models import (
     PaperVersion,
     Reference,
     Run,
+    RunLock,
     Snapshot,
     Therapy,
     TherapyPaper,
@@ -31,6 +34,8 @@ from tracker.store.runs import record_failure
 __all__ = [
     "Base",
     "Database",
+    "HeldLock",
+    "LockHolder",
     "DuplicateLink",
     "LevelModelRow",
     "NoticeLink",
@@ -39,12 +44,16 @@ __all__ = [
     "PaperVersion",
     "Reference",
     "Run",
+    "RunLock",
     "Snapshot",
     "Therapy",
     "TherapyPaper",
     "Watermark",
     "compress",
+    "current_holder",
     "decompress",
+    "lock_is_live",
     "make_engine",
     "record_failure",
+    "run_lock",
 ]

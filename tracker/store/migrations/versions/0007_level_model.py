@@ -1,14 +1,14 @@
 """level model: trained classifier table, model provenance on papers
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
