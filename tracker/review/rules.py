@@ -38,7 +38,8 @@ DEPRESSION_PATTERN = re.compile(r"\bdepress\w*|\bmdd\b", re.IGNORECASE)
 
 # Conditions that, when they are the population studied, make a TRD hit doubtful.
 OTHER_CONDITIONS = (
-    "chronic pain", "neuropathic pain", "postoperative pain", "cancer pain", "fibromyalgia",
+    "chronic pain", "neuropathic pain", "postoperative pain", "postsurgical pain", "cancer pain",
+    "fibromyalgia",
     "migraine", "schizophrenia", "psychosis", "bipolar disorder", "obsessive-compulsive disorder",
     "post-traumatic stress disorder", "ptsd", "alcohol use disorder", "substance use disorder",
     "opioid use disorder", "smoking cessation", "tinnitus", "stroke", "parkinson's disease",

@@ -1,0 +1,252 @@
+"""The review queue through the `tracker` command: flags, decisions, history, undo, export,
+PRISMA counts, and decisions that survive a new version of the record and a merge."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.cli import main
+from tracker.evidence import decide as decide_duplicate
+from tracker.ingest.papers import link_therapies, upsert_records
+from tracker.pubmed.xmlwrite import article_xml
+from tracker.records import PublicationType
+from tracker.store.database import Database
+from tracker.store.models import DuplicateLink, Paper, ReviewDecision, ReviewFlag, Watermark
+
+from records_factory import RCT, make_record
+
+NOW = datetime(2025, 3, 10, 9, 0)
+OBSERVATIONAL = PublicationType("D064888", "Observational Study")
+
+TRD_TRIAL = "90000101"
+PAIN_TRIAL = "90000102"
+CHART_REVIEW = "90000103"
+DUPLICATE_A = "90000104"
+DUPLICATE_B = "90000105"
+
+
+def run(capsys, *argv):
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def record(pmid, title, created, **kw):
+    made = make_record(pmid, title, created, **kw)
+    return replace(made, raw_xml=article_xml(made))
+
+
+def rewritten(made, **changes):
+    """The record as PubMed would send it after the changes (new XML, not the stored one)."""
+    changed = replace(made, raw_xml=b"", **changes)
+    return replace(changed, raw_xml=article_xml(changed))
+
+
+def records():
+    return [
+        record(TRD_TRIAL, "Repeated intravenous ketamine for treatment-resistant depression: a "
+                          "randomised controlled trial", date(2025, 3, 3), types=(RCT,),
+               abstract="Adults with treatment-resistant depression received ketamine or "
+                        "midazolam.", mesh=("Depressive Disorder, Treatment-Resistant",)),
+        record(PAIN_TRIAL, "Intraoperative ketamine and chronic postsurgical pain after knee "
+                           "arthroplasty: a randomised controlled trial", date(2025, 3, 4),
+               types=(RCT,), abstract="Patients undergoing knee arthroplasty were randomised "
+                                      "to ketamine or saline. Pain at six months did not "
+                                      "differ. Ketamine is also used in treatment-resistant "
+                                      "depression.", mesh=("Pain, Postoperative", "Ketamine")),
+        record(CHART_REVIEW, "Esketamine in treatment-resistant depression: a retrospective "
+                             "chart review", date(2025, 3, 5),
+               abstract="We reviewed the charts of 40 patients with treatment-resistant "
+                        "depression given esketamine."),
+        record(DUPLICATE_A, "Esketamine nasal spray in treatment resistant depression: a "
+                            "naturalistic cohort", date(2025, 3, 6),
+               abstract="Patients with treatment-resistant depression took esketamine."),
+        record(DUPLICATE_B, "Esketamine nasal spray in treatment-resistant depression: a "
+                            "naturalistic cohort.", date(2025, 3, 7),
+               abstract="Patients with treatment-resistant depression took esketamine."),
+    ]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, db_url, capsys):
+    config = tmp_path / "tracker.toml"
+    config.write_text('[review]\nmin_confidence = 0.85\n'
+                      'exclusion_reasons = ["wrong population", "wrong intervention", "other"]\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    code, _, err = run(capsys, "init", "--skip-references")
+    assert code == 0, err
+    database = Database(db_url)
+    with database.session() as session:
+        ids = upsert_records(session, records(), run_id=None, now=NOW).ids
+        link_therapies(session, [("ketamine", ids[TRD_TRIAL]), ("ketamine", ids[PAIN_TRIAL]),
+                                 ("esketamine", ids[CHART_REVIEW]),
+                                 ("esketamine", ids[DUPLICATE_A]),
+                                 ("esketamine", ids[DUPLICATE_B])], run_id=None, now=NOW)
+        for therapy in ("ketamine", "esketamine"):
+            session.add(Watermark(therapy_id=therapy, polled_through=date(2025, 3, 9),
+                                  updated_at=NOW))
+        session.add(DuplicateLink(paper_id=ids[DUPLICATE_A], other_id=ids[DUPLICATE_B],
+                                  kind="title", score=96.0, reason="near-identical title",
+                                  status="possible", found_at=NOW))
+    yield database
+    database.dispose()
+
+
+def queue_json(capsys, *options):
+    code, out, err = run(capsys, "queue", "list", "--format", "json", *options)
+    assert code == 0, err
+    return {row["pmid"]: row for row in json.loads(out)}
+
+
+def test_flags_decisions_history_and_report(capsys, env):
+    listed = queue_json(capsys, "--status", "all")
+    assert listed[PAIN_TRIAL]["reasons"] == ["new_rct", "doubtful_relevance"]
+    assert listed[TRD_TRIAL]["reasons"] == ["new_rct"]
+    assert "low_confidence_level" in listed[CHART_REVIEW]["reasons"]
+    assert "possible_duplicate" in listed[DUPLICATE_A]["reasons"]
+    row = listed[PAIN_TRIAL]
+    assert set(row) == {"pmid", "title", "therapies", "reasons", "status", "level",
+                        "decided_by", "decided_at"}
+    assert row["therapies"] == ["ketamine"] and row["status"] == "open" and row["level"] == "rct"
+    assert list(queue_json(capsys, "--reason", "doubtful_relevance")) == [PAIN_TRIAL]
+    assert set(queue_json(capsys, "--therapy", "esketamine")) == {CHART_REVIEW, DUPLICATE_A,
+                                                                   DUPLICATE_B}
+
+    code, out, err = run(capsys, "queue", "decide", PAIN_TRIAL, "exclude", "--reason",
+                         "wrong population", "--note", "knee surgery", "--reviewer", "alice")
+    assert code == 0, err
+    assert PAIN_TRIAL not in queue_json(capsys)
+    decided = queue_json(capsys, "--status", "decided")
+    assert decided[PAIN_TRIAL]["status"] == "excluded"
+    assert decided[PAIN_TRIAL]["decided_by"] == "alice"
+
+    code, out, _ = run(capsys, "queue", "show", PAIN_TRIAL)
+    assert "Decision: exclude by alice" in out and "wrong population; knee surgery" in out
+    assert "doubtful_relevance:" in out and "postsurgical pain" in out
+
+    code, out, err = run(capsys, "report", "--since", "2025-03-03", "--until", "2025-03-09",
+                         "--format", "json", "--output", "-")
+    assert code == 0, err
+    report = json.loads(out)
+    ketamine = next(t for t in report["therapies"] if t["id"] == "ketamine")
+    assert [p["pmid"] for p in ketamine["highlights"]] == [TRD_TRIAL]
+    assert [p["pmid"] for p in report["excluded"]] == [PAIN_TRIAL]
+    prisma = report["prisma"]
+    assert prisma["by_therapy"]["ketamine"] == {
+        "identified": 2, "duplicates_removed": 0, "screened": 2, "excluded": 1,
+        "excluded_by_reason": {"wrong population": 1}, "included": 0, "awaiting": 1}
+    assert prisma["by_therapy"]["rtms"] is None  # never polled: not a zero
+    for fmt, heading in (("md", "## Screening (PRISMA)"), ("txt", "SCREENING (PRISMA)")):
+        code, out, _ = run(capsys, "report", "--since", "2025-03-03", "--until", "2025-03-09",
+                           "--format", fmt, "--output", "-")
+        assert heading in out and "not polled" in out
+
+    code, out, _ = run(capsys, "queue", "stats", "--since", "2025-03-03", "--until",
+                       "2025-03-09", "--format", "json")
+    stats = json.loads(out)["window"]
+    assert stats["total"]["excluded"] == 1 and stats["total"]["identified"] == 5
+
+    # undo: back to open, and the history keeps both steps
+    code, out, err = run(capsys, "queue", "undo", PAIN_TRIAL, "--reviewer", "bob")
+    assert code == 0 and "now undecided" in out, err
+    assert queue_json(capsys)[PAIN_TRIAL]["status"] == "open"
+    code, out, _ = run(capsys, "queue", "show", PAIN_TRIAL)
+    assert "decided exclude by alice" in out and "undid exclude by bob" in out
+
+
+def test_decisions_survive_a_new_version_and_follow_a_merge(capsys, env):
+    assert run(capsys, "queue", "decide", TRD_TRIAL, "include", "--reviewer", "alice")[0] == 0
+    assert run(capsys, "queue", "decide", DUPLICATE_B, "exclude", "--reason", "other",
+               "--reviewer", "alice")[0] == 0
+    assert run(capsys, "queue", "decide", DUPLICATE_A, "include", "--reviewer", "bob")[0] == 0
+
+    # a refresh brings a new version of the TRD trial, and indexing moves the chart review's
+    # level from text rules to publication types
+    stored = {r.pmid: r for r in records()}
+    newer = rewritten(stored[TRD_TRIAL], version=2, title=stored[TRD_TRIAL].title + " (v2)")
+    chart = rewritten(stored[CHART_REVIEW], publication_types=(OBSERVATIONAL,))
+    with env.session() as session:
+        result = upsert_records(session, [newer, chart], run_id=None, now=NOW)
+        assert set(result.updated) == {TRD_TRIAL, CHART_REVIEW}
+        link = session.scalar(select(DuplicateLink))
+        decide_duplicate(session, link.id, "confirm", who="alice", note=None, now=NOW)
+
+    listed = queue_json(capsys, "--status", "all")
+    assert listed[TRD_TRIAL]["status"] == "included"
+    assert CHART_REVIEW not in listed  # its only reason dropped off: it left the queue
+    code, out, _ = run(capsys, "queue", "show", CHART_REVIEW)
+    assert "flag low_confidence_level dropped" in out and "from publication_type" in out
+    # the merged record's exclusion meets the canonical record's inclusion: a conflict
+    assert DUPLICATE_B not in listed
+    assert "decision_conflict" in listed[DUPLICATE_A]["reasons"]
+    code, out, _ = run(capsys, "queue", "show", DUPLICATE_B)  # a merged PMID shows its canonical
+    assert f"PMID {DUPLICATE_A}" in out and f"merged PMID {DUPLICATE_B}" in out
+
+
+def test_a_decision_on_a_merged_paper_is_carried_to_its_canonical_record(capsys, env):
+    assert run(capsys, "queue", "decide", DUPLICATE_B, "exclude", "--reason", "other",
+               "--reviewer", "alice")[0] == 0
+    with env.session() as session:
+        link = session.scalar(select(DuplicateLink))
+        decide_duplicate(session, link.id, "confirm", who="alice", note=None, now=NOW)
+    listed = queue_json(capsys, "--status", "decided")
+    assert listed[DUPLICATE_A]["status"] == "excluded"
+    assert listed[DUPLICATE_A]["decided_by"] == "alice"
+    assert queue_json(capsys, "--status", "decided") == listed  # idempotent: carried once
+    with env.session() as session:
+        assert session.scalar(select(func.count()).select_from(ReviewDecision)) == 2
+
+
+def test_export_has_the_columns_screening_tools_import(capsys, env, tmp_path):
+    run(capsys, "queue", "decide", TRD_TRIAL, "include", "--reviewer", "alice")
+    run(capsys, "queue", "decide", PAIN_TRIAL, "exclude", "--reason", "wrong population",
+        "--reviewer", "alice")
+    code, out, err = run(capsys, "queue", "export")
+    assert code == 0, err
+    rows = {r["pmid"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert {"title", "abstract", "doi", "pmid", "included"} <= set(next(iter(rows.values())))
+    assert rows[TRD_TRIAL]["included"] == "1" and rows[PAIN_TRIAL]["included"] == "0"
+    assert rows[CHART_REVIEW]["included"] == ""
+    assert "randomised to ketamine" in rows[PAIN_TRIAL]["abstract"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("queue", "decide", PAIN_TRIAL, "exclude"), "excluding needs --reason"),
+    (("queue", "decide", PAIN_TRIAL, "exclude", "--reason", "boring"),
+     "unknown exclusion reason 'boring'"),
+    (("queue", "decide", "12345", "include"), "PMID 12345 is not tracked"),
+    (("queue", "decide", "abc", "include"), "'abc' is not a PMID"),
+    (("queue", "undo", TRD_TRIAL), "has no decision to undo"),
+    (("queue", "list", "--therapy", "ect"), "unknown therapy 'ect'"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(capsys, env, argv, message):
+    queue_json(capsys)  # flags raised once, so only the command under test could change rows
+    with env.session() as session:
+        before = (session.scalar(select(func.count()).select_from(ReviewDecision)),
+                  session.scalar(select(func.count()).select_from(ReviewFlag)),
+                  sorted(session.execute(select(Paper.pmid, Paper.inclusion)).all()))
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+    with env.session() as session:
+        after = (session.scalar(select(func.count()).select_from(ReviewDecision)),
+                 session.scalar(select(func.count()).select_from(ReviewFlag)),
+                 sorted(session.execute(select(Paper.pmid, Paper.inclusion)).all()))
+    assert after == before
+
+
+def test_queue_on_an_uninitialised_database_says_what_to_do(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'nothing.db'}")
+    code, _, err = run(capsys, "queue", "list")
+    assert code == 1 and "not initialised: run `tracker init`" in err
