@@ -59,7 +59,7 @@ def test_a_trial_in_another_population_that_mentions_trd_once_is_doubtful():
     assert "doubtful_relevance" in found
     detail = found["doubtful_relevance"]
     assert "no treatment-resistant depression in the title, MeSH or methods" in detail
-    assert '"chronic pain"' in detail
+    assert '"postsurgical pain" (title)' in detail
 
 
 def test_a_trd_trial_of_the_same_therapy_is_not_doubtful():

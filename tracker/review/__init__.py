@@ -24,7 +24,14 @@ from tracker.review.queue import (
     sync_flags,
     undo,
 )
-from tracker.review.rules import REASONS, SWITCHABLE, PaperFacts, flags_for, rule_settings
+from tracker.review.rules import (
+    REASONS,
+    SOURCE_NAMES,
+    SWITCHABLE,
+    PaperFacts,
+    flags_for,
+    rule_settings,
+)
 from tracker.review.users import add_reviewer, check_password
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "ORDERS",
     "PRISMA_FIELDS",
     "REASONS",
+    "SOURCE_NAMES",
     "STATUSES",
     "SWITCHABLE",
     "PaperFacts",

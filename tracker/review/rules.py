@@ -50,6 +50,8 @@ OTHER_CONDITIONS = (
 _CONDITION = re.compile(
     r"\b(" + "|".join(re.escape(c) for c in OTHER_CONDITIONS) + r")\b", re.IGNORECASE
 )
+SOURCE_NAMES = {"publication_type": "publication types", "mesh": "MeSH", "text": "text rules",
+                "none": "no rule"}
 POPULATION_CATEGORIES = ("METHODS", "OBJECTIVE")
 POPULATION_LABELS = re.compile(r"method|design|participant|patient|population|setting|subject",
                                re.IGNORECASE)
@@ -99,15 +101,17 @@ class Flag:
 
 def new_rct(facts: PaperFacts, settings: RuleSettings) -> list[Flag]:
     if facts.level == "rct" and facts.entered >= settings.new_since:
-        return [Flag("new_rct", f"RCT (level from {facts.level_source}) entered PubMed "
+        source = SOURCE_NAMES.get(facts.level_source, facts.level_source)
+        return [Flag("new_rct", f"RCT (level from {source}) entered PubMed "
                                 f"{facts.entered.isoformat()}")]
     return []
 
 
 def new_systematic_review(facts: PaperFacts, settings: RuleSettings) -> list[Flag]:
     if facts.level == "systematic_review" and facts.entered >= settings.new_since:
+        source = SOURCE_NAMES.get(facts.level_source, facts.level_source)
         return [Flag("new_systematic_review_or_meta_analysis",
-                     f"systematic review / meta-analysis (level from {facts.level_source}) "
+                     f"systematic review / meta-analysis (level from {source}) "
                      f"entered PubMed {facts.entered.isoformat()}")]
     return []
 

@@ -23,8 +23,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from tracker.baseline import Baseline
 from tracker.config import Settings
 from tracker.errors import ConfigError
+from tracker.evidence import Level
 from tracker.review import (
     REASONS,
+    SOURCE_NAMES,
     ReviewError,
     check_password,
     decide,
@@ -42,6 +44,7 @@ PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                  "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 FILTERS = ("therapy", "reason", "status", "order")
+LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
 def create_app(
@@ -78,8 +81,9 @@ def create_app(
             return view(*args, **kwargs)
         return wrapped
 
-    def filters_from(source) -> dict[str, str]:
-        chosen = {name: (source.get(name) or "").strip() for name in FILTERS}
+    def filters_from(source, prefix: str = "") -> dict[str, str]:
+        """The queue's filters from a query string, or from a form's keep_* fields."""
+        chosen = {name: (source.get(prefix + name) or "").strip() for name in FILTERS}
         if chosen["therapy"] and chosen["therapy"] not in therapy_names:
             abort(400, f"unknown therapy {chosen['therapy']!r}")
         if chosen["reason"] and chosen["reason"] not in REASONS:
@@ -131,7 +135,8 @@ def create_app(
     @app.context_processor
     def shared():
         return {"reviewer": session.get("reviewer"), "therapy_names": therapy_names,
-                "reason_labels": REASONS}
+                "reason_labels": REASONS, "level_labels": LEVEL_LABELS,
+                "source_names": SOURCE_NAMES}
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
@@ -199,7 +204,7 @@ def create_app(
     @app.post("/paper/<pmid>/decide")
     @login_required
     def decide_paper(pmid: str):
-        chosen = filters_from(request.form)
+        chosen = filters_from(request.form, "keep_")
         decision = request.form.get("decision", "")
         reason = request.form.get("reason") or None
         note = (request.form.get("note") or "").strip() or None
@@ -220,7 +225,7 @@ def create_app(
     @app.post("/paper/<pmid>/undo")
     @login_required
     def undo_paper(pmid: str):
-        chosen = filters_from(request.form)
+        chosen = filters_from(request.form, "keep_")
         with db.session() as db_session:
             try:
                 undone = undo(db_session, pmid, reviewer=g.reviewer, now=clock())
