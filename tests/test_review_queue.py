@@ -201,3 +201,37 @@ def test_queue_on_an_uninitialised_database_says_what_to_do(capsys, monkeypatch,
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'nothing.db'}")
     code, _, err = run(capsys, "queue", "list")
     assert code == 1 and "not initialised: run `tracker init`" in err
+
+
+def test_serve_without_a_secret_refuses_to_start(capsys, env):
+    code, _, err = run(capsys, "serve", "--port", "8999")
+    assert code == 1 and "needs a session secret" in err and "TRACKER_SECRET_KEY" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_users_add_hashes_the_password_and_refuses_a_short_one(capsys, env, monkeypatch):
+    from tracker.review import check_password
+    from tracker.store.models import Reviewer
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "users", "add", "alice")
+    assert code == 1 and "password too short" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
+    code, out, err = run(capsys, "users", "add", "alice")
+    assert code == 0, err
+    with env.session() as session:
+        stored = session.scalar(select(Reviewer.password_hash))
+        assert stored.startswith("$argon2") and "a long enough secret" not in stored
+        assert check_password(session, "alice", "a long enough secret")
+        assert not check_password(session, "alice", "a long enough secreT")
+        assert not check_password(session, "bob", "a long enough secret")
+
+
+def test_an_unknown_rule_in_the_config_is_an_error(capsys, env, tmp_path, monkeypatch):
+    config = tmp_path / "bad.toml"
+    config.write_text('[review]\nrules_off = ["new_rtc"]\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    code, _, err = run(capsys, "queue", "list")
+    assert code == 1 and "unknown rule new_rtc" in err
+    with env.session() as session:
+        assert session.scalar(select(func.count()).select_from(ReviewFlag)) == 0
