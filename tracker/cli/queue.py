@@ -88,12 +88,16 @@ def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
     if not rows:
         out.print(f"The queue is empty ({status}).")
         return
-    table = Table("PMID", "title", "therapies", "reasons", "status", "level")
+    table = Table("PMID", "title", "therapies", "reasons", "status / level")
     table.columns[0].no_wrap = True
     table.columns[0].min_width = 8
+    table.columns[1].ratio = 1
+    table.columns[1].min_width = 16
+    for column in table.columns[2:]:
+        column.overflow = "fold"  # ids and codes are wrapped, never cut
     for r in rows:
         table.add_row(r.pmid, short_title(r.title, 60), escape(", ".join(r.therapies)),
-                      "\n".join(r.reasons), r.status, r.level)
+                      "\n".join(r.reasons), f"{r.status}\n{r.level}")
     out.print(table)
     out.print(f"{len(rows)} paper{'s' if len(rows) != 1 else ''} ({status}).")
 
@@ -223,18 +227,19 @@ def queue_stats(app: App, since, until, period, fmt) -> None:
         payload = {"window": results[0], "periods": results[1:]}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    names = {t.id: t.name for t in app.baseline.therapies}
     for result in results:
-        table = Table("therapy", "identified", "duplicates removed", "screened", "excluded",
-                      "included", "awaiting", "excluded by reason",
-                      title=f"{result['since']} to {result['until']}")
-        for key, counts in [*result["by_therapy"].items(), ("all therapies", result["total"])]:
-            label = names.get(key, key)
+        table = Table("therapy", "identified", "dupl.", "screened", "excl.", "incl.",
+                      "waiting", title=f"{result['since']} to {result['until']}")
+        table.columns[0].overflow = "fold"
+        table.columns[1].min_width = len("not polled")
+        for key, counts in [*result["by_therapy"].items(), ("all", result["total"])]:
             if counts is None:
-                table.add_row(label, "not polled", "", "", "", "", "", "")
+                table.add_row(key, "not polled", "", "", "", "", "")
                 continue
-            reasons = ", ".join(f"{k} {v}" for k, v in counts["excluded_by_reason"].items())
-            table.add_row(label, *(str(counts[f]) for f in (
+            table.add_row(key, *(str(counts[f]) for f in (
                 "identified", "duplicates_removed", "screened", "excluded", "included",
-                "awaiting")), escape(reasons))
+                "awaiting")))
         out.print(table)
+        if result["total"] and result["total"]["excluded_by_reason"]:
+            out.print("Excluded by reason: " + escape(", ".join(
+                f"{k} {v}" for k, v in result["total"]["excluded_by_reason"].items())))
