@@ -188,6 +188,13 @@ def test_reviewer_filters_decides_by_keyboard_and_sees_the_queue_shrink(served, 
         page.goto(f"{base}/paper/{first}")
         page.screenshot(path=str(shots / "decided-paper-1280.png"), full_page=True)
         expect(page.locator("#history")).to_contain_text("decided exclude by alice")
+        page.keyboard.press("u")  # undo, then decide again by keyboard
+        expect(page.locator("#status")).to_have_text("open")
+        expect(page.locator("#history")).to_contain_text("undid exclude by alice")
+        page.keyboard.press("e")
+        page.keyboard.press("1")
+        page.goto(f"{base}/paper/{first}")
+        expect(page.locator("#status")).to_have_text("excluded")
 
         # the report for a chosen period, from the same app, without the excluded paper
         page.goto(f"{base}/report?since=2025-03-03&until=2025-03-09&therapy=ketamine")

@@ -96,7 +96,7 @@ def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
     for column in table.columns[2:]:
         column.overflow = "fold"  # ids and codes are wrapped, never cut
     for r in rows:
-        table.add_row(r.pmid, short_title(r.title, 60), escape(", ".join(r.therapies)),
+        table.add_row(r.pmid, short_title(_clean(r.title), 60), escape(", ".join(r.therapies)),
                       "\n".join(r.reasons), f"{r.status}\n{r.level}")
     out.print(table)
     out.print(f"{len(rows)} paper{'s' if len(rows) != 1 else ''} ({status}).")

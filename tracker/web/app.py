@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -71,6 +72,7 @@ def create_app(
                           settings.review_rules_off)
     therapy_names = {t.id: t.name for t in baseline.therapies}
     reasons = settings.exclusion_reasons
+    syncing = threading.Lock()  # one flag sync at a time: two at once would raise a flag twice
 
     def login_required(view):
         @functools.wraps(view)
@@ -166,7 +168,7 @@ def create_app(
     @login_required
     def queue():
         chosen = filters_from(request.args)
-        with db.session() as db_session:
+        with syncing, db.session() as db_session:
             sync_flags(db_session, baseline, rules, clock())
             rows = rows_for(db_session, chosen)
             everything = queue_rows(db_session, status="all")
