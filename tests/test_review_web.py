@@ -193,6 +193,7 @@ def test_reviewer_filters_decides_by_keyboard_and_sees_the_queue_shrink(served, 
         expect(page.locator("#history")).to_contain_text("undid exclude by alice")
         page.keyboard.press("e")
         page.keyboard.press("1")
+        expect(page.locator(".flash")).to_have_text(f"PMID {first}: excluded.")
         page.goto(f"{base}/paper/{first}")
         expect(page.locator("#status")).to_have_text("excluded")
 
