@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -235,3 +236,16 @@ def test_an_unknown_rule_in_the_config_is_an_error(capsys, env, tmp_path, monkey
     assert code == 1 and "unknown rule new_rtc" in err
     with env.session() as session:
         assert session.scalar(select(func.count()).select_from(ReviewFlag)) == 0
+
+
+def test_first_at_level_follows_the_snapshot_events(capsys, env, baseline):
+    from tracker.evidence import rebuild_snapshots
+
+    assert "first_at_level" not in queue_json(capsys)[TRD_TRIAL]["reasons"]  # no snapshots yet
+    with env.session() as session:
+        rebuild_snapshots(session, baseline, period="week", until=date(2025, 3, 9), now=NOW)
+    listed = queue_json(capsys)
+    assert "first_at_level" in listed[TRD_TRIAL]["reasons"]
+    assert "first_at_level" not in listed[DUPLICATE_A]["reasons"]  # no first_* event for it
+    code, out, _ = run(capsys, "queue", "show", TRD_TRIAL)
+    assert "First randomised controlled trial for Intravenous ketamine" in out
