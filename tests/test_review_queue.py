@@ -249,3 +249,22 @@ def test_first_at_level_follows_the_snapshot_events(capsys, env, baseline):
     assert "first_at_level" not in listed[DUPLICATE_A]["reasons"]  # no first_* event for it
     code, out, _ = run(capsys, "queue", "show", TRD_TRIAL)
     assert "First randomised controlled trial for Intravenous ketamine" in out
+
+
+def test_a_retraction_of_a_stored_baseline_reference_is_flagged(capsys, env):
+    from tracker.evidence import link_notices
+    from tracker.records import CommentCorrection, PublicationType
+    from tracker.store.models import Reference
+
+    cited = rewritten(records()[0], pmid="90000140", title="Oligodendrocytes and myelin repair")
+    notice = rewritten(records()[0], pmid="90000141", title="Retraction notice",
+                       publication_types=(PublicationType("D016440", "Retraction of Publication"),),
+                       comments_corrections=(CommentCorrection("RetractionOf", "90000140"),))
+    with env.session() as session:
+        ids = upsert_records(session, [cited, notice], run_id=None, now=NOW).ids
+        link_notices(session, ids.values(), None, NOW)
+        session.query(Reference).filter(Reference.key == "ricci-2025#1").update(
+            {"pmid": "90000140", "resolution": "matched"})
+    listed = queue_json(capsys)
+    assert listed["90000140"]["reasons"] == ["retraction"]
+    assert listed["90000140"]["therapies"] == []

@@ -124,3 +124,9 @@ def test_rules_switched_off_raise_nothing_and_unknown_codes_are_errors():
     assert reasons(OTHER_POPULATION, rules) == {}
     with pytest.raises(ConfigError, match="unknown rule new_rtc"):
         rule_settings(date(2025, 1, 28), 0.75, ("new_rtc",))
+
+
+def test_a_baseline_reference_no_query_found_is_watched_for_notices_only():
+    cited = facts(therapies=(), title="Myelin repair in multiple sclerosis: a randomised trial",
+                  notices=(("retraction", "90000950"),))
+    assert set(reasons(cited)) == {"retraction"}

@@ -23,6 +23,7 @@ from tracker.store import (
     DuplicateLink,
     NoticeLink,
     Paper,
+    Reference,
     ReviewDecision,
     ReviewFlag,
     Snapshot,
@@ -51,11 +52,13 @@ def status_of(inclusion: str) -> str:
 # -- facts and flags ---------------------------------------------------------------------------
 
 def _candidates(session: Session) -> list[Paper]:
+    """Canonical papers a therapy's query found, and the stored baseline references."""
     linked = select(TherapyPaper.paper_id)
+    cited = select(Reference.pmid).where(Reference.pmid.is_not(None))
     return list(session.scalars(
         select(Paper).where(
             Paper.canonical_id.is_(None), Paper.deleted.is_(False), Paper.notice_kind.is_(None),
-            Paper.id.in_(linked),
+            or_(Paper.id.in_(linked), Paper.pmid.in_(cited)),
         ).order_by(Paper.id)
     ))
 

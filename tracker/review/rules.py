@@ -201,6 +201,8 @@ RULES: dict[str, Callable[[PaperFacts, RuleSettings], list[Flag]]] = {
     "low_confidence_level": low_confidence_level,
 }
 SWITCHABLE = tuple(code for code in REASONS if code != "decision_conflict")
+# A baseline reference no therapy query found is watched for notices and duplicates only.
+BASELINE_ONLY_RULES = ("notices", "possible_duplicate")
 
 
 def rule_settings(new_since: date, min_confidence: float, off: tuple[str, ...]) -> RuleSettings:
@@ -215,7 +217,8 @@ def rule_settings(new_since: date, min_confidence: float, off: tuple[str, ...]) 
 def flags_for(facts: PaperFacts, settings: RuleSettings) -> list[Flag]:
     """Every flag the switched-on rules raise for one paper, each reason once."""
     found: dict[tuple[str, str], Flag] = {}
-    for rule in RULES.values():
+    names = RULES if facts.therapies else BASELINE_ONLY_RULES
+    for rule in (RULES[name] for name in names):
         for flag in rule(facts, settings):
             if flag.reason not in settings.off:
                 found.setdefault((flag.reason, flag.detail), flag)
