@@ -261,6 +261,10 @@ def create_app(
         response.headers["Content-Security-Policy"] = REPORT_POLICY
         return response
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # no icon: say so rather than log a 404 on every page
+
     @app.get("/report/choose")
     @login_required
     def choose_report():
