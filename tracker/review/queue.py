@@ -51,12 +51,20 @@ def status_of(inclusion: str) -> str:
 
 # -- facts and flags ---------------------------------------------------------------------------
 
-def _candidates(session: Session) -> list[Paper]:
-    """Canonical papers a therapy's query found, and the stored baseline references."""
+# What the rules and the queue read of a paper: never the raw record or the author list.
+RULE_COLUMNS = (
+    Paper.id, Paper.pmid, Paper.title, Paper.abstract, Paper.mesh, Paper.level, Paper.level_rank,
+    Paper.level_source, Paper.level_confidence, Paper.entrez_date, Paper.pubmed_date,
+    Paper.first_seen_at, Paper.inclusion, Paper.canonical_id, Paper.deleted,
+)
+
+
+def _candidates(session: Session) -> list:
+    """Canonical papers a therapy's query found, and the stored baseline references (rows)."""
     linked = select(TherapyPaper.paper_id)
     cited = select(Reference.pmid).where(Reference.pmid.is_not(None))
-    return list(session.scalars(
-        select(Paper).where(
+    return list(session.execute(
+        select(*RULE_COLUMNS).where(
             Paper.canonical_id.is_(None), Paper.deleted.is_(False), Paper.notice_kind.is_(None),
             or_(Paper.id.in_(linked), Paper.pmid.in_(cited)),
         ).order_by(Paper.id)
@@ -72,7 +80,7 @@ def _therapy_links(session: Session) -> dict[int, list[str]]:
     return links
 
 
-def gather_facts(session: Session, baseline: Baseline) -> list[tuple[Paper, PaperFacts]]:
+def gather_facts(session: Session, baseline: Baseline) -> list[tuple[object, PaperFacts]]:
     """What the rules need about each canonical tracked paper, read in a few queries."""
     papers = _candidates(session)
     links = _therapy_links(session)
@@ -319,55 +327,75 @@ def queue_rows(
     status: str = "open", order: str = "oldest",
 ) -> list[QueueRow]:
     """The queue, filtered; the oldest waiting first, or the strongest evidence first."""
+    return select_rows(all_rows(session), therapy=therapy, reason=reason, status=status,
+                       order=order)
+
+
+def all_rows(session: Session) -> list[QueueRow]:
+    """Every paper with an active flag or a standing decision, read in four queries."""
+    waiting: dict[int, datetime] = {}
+    codes: dict[int, list[str]] = defaultdict(list)
+    for paper_id, code, raised_at in session.execute(
+        select(ReviewFlag.paper_id, ReviewFlag.reason, ReviewFlag.raised_at)
+        .where(ReviewFlag.cleared_at.is_(None)).order_by(ReviewFlag.raised_at, ReviewFlag.id)
+    ):
+        waiting.setdefault(paper_id, raised_at)
+        if code not in codes[paper_id]:
+            codes[paper_id].append(code)
+    latest_of: dict[int, tuple[str, datetime]] = {}
+    for paper_id, reviewer, decided_at in session.execute(
+        select(ReviewDecision.paper_id, ReviewDecision.reviewer, ReviewDecision.decided_at)
+        .where(ReviewDecision.undone_at.is_(None))
+        .order_by(ReviewDecision.decided_at, ReviewDecision.id)
+    ):
+        latest_of[paper_id] = (reviewer, decided_at)  # the newest wins
+    links = _therapy_links(session)
+    papers = session.execute(select(*RULE_COLUMNS).where(
+        Paper.id.in_(select(ReviewFlag.paper_id).where(ReviewFlag.cleared_at.is_(None)))
+        | Paper.id.in_(select(ReviewDecision.paper_id).where(ReviewDecision.undone_at.is_(None))),
+        Paper.canonical_id.is_(None), Paper.deleted.is_(False)))
+    rows = []
+    for paper in papers:
+        reviewer, decided_at = latest_of.get(paper.id, (None, None))
+        rows.append(QueueRow(
+            pmid=paper.pmid, title=paper.title or "(no title)",
+            therapies=tuple(links.get(paper.id, ())), reasons=tuple(codes.get(paper.id, ())),
+            status=status_of(paper.inclusion), level=paper.level,
+            level_rank=paper.level_rank or 0, decided_by=reviewer, decided_at=decided_at,
+            waiting_since=waiting.get(paper.id), entered=entered_on(paper),
+        ))
+    return rows
+
+
+def select_rows(
+    rows: list[QueueRow], *, therapy: str | None = None, reason: str | None = None,
+    status: str = "open", order: str = "oldest",
+) -> list[QueueRow]:
+    """Filter and order queue rows: plain data in and out, so a page can filter one read."""
     if status not in STATUSES:
         raise ReviewError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     if order not in ORDERS:
         raise ReviewError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     if reason is not None and reason not in REASONS:
         raise ReviewError(f"unknown reason {reason!r} (known: {', '.join(REASONS)})")
-    flags: dict[int, list[ReviewFlag]] = defaultdict(list)
-    for flag in session.scalars(select(ReviewFlag).where(ReviewFlag.cleared_at.is_(None))
-                                .order_by(ReviewFlag.raised_at, ReviewFlag.id)):
-        flags[flag.paper_id].append(flag)
-    decided = set(session.scalars(select(ReviewDecision.paper_id).where(
-        ReviewDecision.undone_at.is_(None))))
-    ids = set(flags) | decided
-    links = _therapy_links(session)
-    rows = []
-    papers = session.scalars(select(Paper).where(
-        Paper.id.in_(sorted(ids)), Paper.canonical_id.is_(None), Paper.deleted.is_(False)))
-    for paper in papers:
-        paper_status = status_of(paper.inclusion)
-        if status == "open" and paper_status not in ("open", "deferred"):
+    chosen = []
+    for row in rows:
+        if status == "open" and (row.status not in ("open", "deferred") or not row.reasons):
             continue
-        if status == "open" and not flags.get(paper.id):
+        if status == "decided" and row.status not in ("included", "excluded"):
             continue
-        if status == "decided" and paper_status not in ("included", "excluded"):
+        if reason is not None and reason not in row.reasons:
             continue
-        codes = tuple(dict.fromkeys(f.reason for f in flags.get(paper.id, ())))
-        if reason is not None and reason not in codes:
+        if therapy is not None and therapy not in row.therapies:
             continue
-        therapies = tuple(links.get(paper.id, ()))
-        if therapy is not None and therapy not in therapies:
-            continue
-        latest = current_decision(session, paper.id)
-        rows.append(QueueRow(
-            pmid=paper.pmid, title=paper.title or "(no title)", therapies=therapies,
-            reasons=codes, status=paper_status, level=paper.level,
-            level_rank=paper.level_rank or 0,
-            decided_by=latest.reviewer if latest else None,
-            decided_at=latest.decided_at if latest else None,
-            waiting_since=flags[paper.id][0].raised_at if flags.get(paper.id) else None,
-            entered=entered_on(paper),
-        ))
+        chosen.append(row)
+
     def oldest(row: QueueRow) -> tuple:
         return (row.waiting_since or datetime.max, row.entered, row.pmid)
 
     if order == "strongest":
-        rows.sort(key=lambda r: (-r.level_rank, *oldest(r)))
-    else:
-        rows.sort(key=oldest)
-    return rows
+        return sorted(chosen, key=lambda r: (-r.level_rank, *oldest(r)))
+    return sorted(chosen, key=oldest)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from tracker.errors import ConfigError
 
@@ -28,13 +29,13 @@ REASONS = {
 }
 
 # The TRD population, as the seed query's condition clause names it.
+# Patterns are written in lower case and searched in lower-cased text (faster than IGNORECASE).
 TRD_PATTERN = re.compile(
     r"\b(?:treatment[- ]?(?:resistant|refractory)|refractory|(?:therapy|drug)[- ]resistant|"
-    r"difficult[- ]to[- ]treat)\s+(?:major\s+)?(?:depress\w*|mdd)|\btrd\b",
-    re.IGNORECASE,
+    r"difficult[- ]to[- ]treat)\s+(?:major\s+)?(?:depress\w*|mdd)|\btrd\b"
 )
 TRD_MESH = "depressive disorder, treatment-resistant"
-DEPRESSION_PATTERN = re.compile(r"\bdepress\w*|\bmdd\b", re.IGNORECASE)
+DEPRESSION_PATTERN = re.compile(r"\bdepress\w*|\bmdd\b")
 
 # Conditions that, when they are the population studied, make a TRD hit doubtful.
 OTHER_CONDITIONS = (
@@ -47,9 +48,7 @@ OTHER_CONDITIONS = (
     "anorexia nervosa", "generalized anxiety disorder", "anesthesia", "anaesthesia",
     "cesarean", "caesarean", "delirium", "status epilepticus", "asthma", "obesity",
 )
-_CONDITION = re.compile(
-    r"\b(" + "|".join(re.escape(c) for c in OTHER_CONDITIONS) + r")\b", re.IGNORECASE
-)
+_CONDITION = re.compile(r"\b(" + "|".join(re.escape(c) for c in OTHER_CONDITIONS) + r")\b")
 SOURCE_NAMES = {"publication_type": "publication types", "mesh": "MeSH", "text": "text rules",
                 "none": "no rule"}
 POPULATION_CATEGORIES = ("METHODS", "OBJECTIVE")
@@ -161,15 +160,18 @@ def population_text(facts: PaperFacts) -> tuple[str, str]:
     return "", "abstract"
 
 
-def _term_found(term: str, text: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.IGNORECASE) is not None
+@lru_cache(maxsize=256)
+def therapy_pattern(therapy: TherapyTerms) -> re.Pattern[str]:
+    """One pattern for all of a therapy's names, as whole words; built once per therapy."""
+    names = sorted({n.lower() for n in therapy.terms}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
 
 
 def doubtful_relevance(facts: PaperFacts, settings: RuleSettings) -> list[Flag]:
     """The query matched, but the paper seems to be about something else; say which words."""
     population, where = population_text(facts)
-    mesh = " ; ".join(facts.mesh)
-    places = {"title": facts.title, "MeSH": mesh, where: population}
+    title, population = facts.title.lower(), population.lower()
+    places = {"title": title, "MeSH": " ; ".join(facts.mesh).lower(), where: population}
     reasons = []
     trd_in = [name for name, text in places.items() if TRD_PATTERN.search(text)]
     if any(m.lower() == TRD_MESH for m in facts.mesh) and "MeSH" not in trd_in:
@@ -178,13 +180,13 @@ def doubtful_relevance(facts: PaperFacts, settings: RuleSettings) -> list[Flag]:
         reasons.append(f"no treatment-resistant depression in the title, MeSH or {where}")
     missing = [
         t.name for t in facts.therapies
-        if not any(_term_found(term, text) for term in t.terms for text in places.values())
+        if not any(therapy_pattern(t).search(text) for text in places.values())
     ]
     if missing and len(missing) == len(facts.therapies):
         reasons.append(f"{', '.join(missing)} not named in the title, MeSH or {where}")
-    condition = _CONDITION.search(facts.title) or _CONDITION.search(population)
-    if condition and not DEPRESSION_PATTERN.search(facts.title):
-        source = "title" if _CONDITION.search(facts.title) else where
+    condition = _CONDITION.search(title) or _CONDITION.search(population)
+    if condition and not DEPRESSION_PATTERN.search(title):
+        source = "title" if _CONDITION.search(title) else where
         reasons.append(f'the population studied is "{condition.group(1)}" ({source})')
     if not reasons:
         return []

@@ -29,11 +29,13 @@ from tracker.review import (
     REASONS,
     SOURCE_NAMES,
     ReviewError,
+    all_rows,
     check_password,
     decide,
     paper_view,
     queue_rows,
     rule_settings,
+    select_rows,
     sync_flags,
     undo,
 )
@@ -170,8 +172,10 @@ def create_app(
         chosen = filters_from(request.args)
         with syncing, db.session() as db_session:
             sync_flags(db_session, baseline, rules, clock())
-            rows = rows_for(db_session, chosen)
-            everything = queue_rows(db_session, status="all")
+            everything = all_rows(db_session)
+        rows = select_rows(everything, therapy=chosen["therapy"] or None,
+                           reason=chosen["reason"] or None, status=chosen["status"],
+                           order=chosen["order"])
         counts = Counter(r.status for r in everything)
         open_rows = [r for r in everything if r.status in ("open", "deferred") and r.reasons]
         by_reason = Counter(code for r in open_rows for code in r.reasons)
