@@ -159,6 +159,11 @@ def test_a_decision_on_a_merged_paper_is_carried_to_its_canonical_record(capsys,
     assert queue_json(capsys, "--status", "decided") == listed  # idempotent: carried once
     with env.session() as session:
         assert session.scalar(select(func.count()).select_from(ReviewDecision)) == 2
+    code, out, _ = run(capsys, "queue", "undo", DUPLICATE_A, "--reviewer", "bob")
+    assert code == 0 and "now undecided" in out
+    after_undo = queue_json(capsys, "--status", "all")[DUPLICATE_A]
+    assert after_undo["status"] == "open"  # not carried again
+    assert "decision_conflict" in after_undo["reasons"]  # the merged record is still excluded
 
 
 def test_export_has_the_columns_screening_tools_import(capsys, env, tmp_path):

@@ -193,7 +193,9 @@ def _carry_decisions(session: Session, now: datetime, summary: SyncSummary) -> d
     )
     for paper in merged:
         canonical = _root(session, paper)
-        if canonical.inclusion == "undecided":
+        ever_decided = session.scalar(
+            select(ReviewDecision.id).where(ReviewDecision.paper_id == canonical.id).limit(1))
+        if canonical.inclusion == "undecided" and ever_decided is None:  # an undo stays undone
             latest = current_decision(session, paper.id)
             if latest is None:
                 continue
