@@ -8,6 +8,9 @@
     reports.py     report
     duplicates.py  duplicates list | confirm | reject
     demo.py        demo
+    queue.py       queue list | show | decide | undo | export | stats
+    users.py       users add
+    serve.py       serve: the review web page
 """
 
 from tracker.cli.main import cli, main
