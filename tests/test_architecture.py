@@ -17,7 +17,9 @@ LAYERS = (
     ("store",),
     ("evidence",),
     ("ingest",),
+    ("review",),
     ("report",),
+    ("web",),
     ("demo",),
     ("cli",),
 )

@@ -17,7 +17,7 @@ from tracker.errors import ConfigError
 
 NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 CONFIG_FILENAME = "tracker.toml"
-SECRET_FIELDS = {"api_key", "smtp_password"}
+SECRET_FIELDS = {"api_key", "smtp_password", "secret_key"}
 
 # tracker.toml section -> the Settings fields it may set
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -37,6 +37,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "paths": ("seeds_dir", "reports_dir"),
     "report": ("baseline_date", "period"),
     "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls"),
+    "review": ("review_rules_off", "review_min_confidence", "exclusion_reasons"),
+    "web": ("secret_key",),
 }
 TOML_KEYS = {  # the key as written in tracker.toml when it differs from the field name
     "database_url": "url",
@@ -48,6 +50,8 @@ TOML_KEYS = {  # the key as written in tracker.toml when it differs from the fie
     "smtp_password": "password",
     "smtp_from": "from",
     "smtp_starttls": "starttls",
+    "review_rules_off": "rules_off",
+    "review_min_confidence": "min_confidence",
 }
 ENVIRONMENT = {
     "TRACKER_DATABASE_URL": "database_url",
@@ -61,6 +65,7 @@ ENVIRONMENT = {
     "TRACKER_SMTP_PORT": "smtp_port",
     "TRACKER_SMTP_USER": "smtp_user",
     "TRACKER_SMTP_PASSWORD": "smtp_password",
+    "TRACKER_SECRET_KEY": "secret_key",
 }
 
 
@@ -93,6 +98,13 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "trd-tracker@localhost"
     smtp_starttls: bool = False
+    review_rules_off: tuple[str, ...] = ()  # flag rules switched off (tracker.review.rules)
+    review_min_confidence: float = 0.75  # a text-rule level below this is flagged
+    exclusion_reasons: tuple[str, ...] = (
+        "wrong population", "wrong intervention", "wrong study design", "not primary research",
+        "duplicate", "other",
+    )
+    secret_key: str | None = None  # signs the review page's session cookies
     source: str = "defaults"  # where the settings came from, for `tracker config`
 
     @property
@@ -117,7 +129,8 @@ class Settings:
             if shown.get(name):
                 shown[name] = "********"
         shown["rate_limit"] = self.rate_limit
-        return {k: str(v) if isinstance(v, Path | date) else v for k, v in shown.items()}
+        return {k: str(v) if isinstance(v, Path | date) else list(v) if isinstance(v, tuple) else v
+                for k, v in shown.items()}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -141,6 +154,10 @@ def _coerce(name: str, value: Any) -> Any:
             if lowered in ("0", "false", "no", "off"):
                 return False
             raise ValueError
+        if kind == "tuple[str, ...]":
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ValueError
+            return tuple(value)
         if kind == "Path":
             return Path(str(value)).expanduser()
         if kind == "date":
@@ -246,6 +263,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"tool {settings.tool!r}: NCBI requires a tool name without spaces")
     if settings.period not in ("week", "month"):
         raise ConfigError(f"period {settings.period!r} must be 'week' or 'month'")
+    if not 0 <= settings.review_min_confidence <= 1:
+        raise ConfigError("[review] min_confidence must be between 0 and 1")
+    if not settings.exclusion_reasons:
+        raise ConfigError("[review] exclusion_reasons must name at least one reason")
     if "://" not in settings.database_url:
         raise ConfigError(
             f"database_url {settings.database_url!r} is not a URL "

@@ -9,6 +9,9 @@
     duplicates.py  duplicates list | confirm | reject
     demo.py        demo
     classifier.py  classifier train | show (the level model)
+    queue.py       queue list | show | decide | undo | export | stats
+    users.py       users add
+    serve.py       serve: the review web page
 """
 
 from tracker.cli.main import cli, main

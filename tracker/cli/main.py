@@ -13,7 +13,18 @@ import traceback
 import click
 
 from tracker import __version__
-from tracker.cli import admin, baseline, classifier, collect, demo, duplicates, reports
+from tracker.cli import (
+    admin,
+    baseline,
+    classifier,
+    collect,
+    demo,
+    duplicates,
+    queue,
+    reports,
+    serve,
+    users,
+)
 from tracker.cli.app import App
 from tracker.errors import LockedError, PubMedError, QueryRejectedError, TrackerError
 from tracker.text import one_line
@@ -38,7 +49,8 @@ def cli(ctx: click.Context, config_path: str | None, database_url: str | None) -
 for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
-    duplicates.duplicates, demo.demo, classifier.classifier,
+    duplicates.duplicates, demo.demo, classifier.classifier, queue.queue, users.users,
+    serve.serve,
 ):
     cli.add_command(command)
 

@@ -21,6 +21,7 @@ from tracker.errors import ConfigError
 from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
 from tracker.records import doi_url, normal_doi
 from tracker.report.citation import issns_of
+from tracker.review import prisma_for_report
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
 
@@ -268,6 +269,7 @@ class Report:
     references: tuple[ReferenceItem, ...]
     alerts: tuple[str, ...]  # always shown at the top: retractions touching baseline references
     pathways: tuple[PathwayItem, ...] = ()
+    prisma: dict | None = None  # screening counts, tracker.review.prisma_for_report
     schema_version: str = SCHEMA_VERSION
 
     @property
@@ -625,6 +627,7 @@ def build_report(
         period=period, generated_at=generated_at, baseline_date=baseline_date,
         documents=baseline.documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
         excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
+        prisma=prisma_for_report(session, ids, since, until),
     )
 
 

@@ -231,6 +231,7 @@ def report_to_dict(report: Report) -> dict:
             for p in report.pathways
         ],
         "excluded": [paper_to_dict(p) for p in report.excluded],
+        "prisma": report.prisma,
         "references": [
             {"key": r.key, "document": r.document, "number": r.number, "citation": r.citation,
              "pmid": r.pmid, "resolution": r.resolution, "cited_for": list(r.cited_for),

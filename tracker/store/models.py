@@ -309,3 +309,45 @@ class RunLock(Base):
     purpose: Mapped[str] = mapped_column(String(40))
     acquired_at: Mapped[datetime] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+# -- review queue: flags that put a paper in the queue, reviewers' decisions, reviewers ----------
+
+
+class ReviewFlag(Base):
+    """One reason a paper is in the review queue; cleared (never deleted) when it stops holding."""
+
+    __tablename__ = "review_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(60))  # a code from tracker.review.rules.REASONS
+    detail: Mapped[str] = mapped_column(Text, default="")
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cleared_why: Mapped[str | None] = mapped_column(Text)
+
+
+class ReviewDecision(Base):
+    """A reviewer's include / exclude / defer; an undo marks it undone, so every change is kept."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))  # include, exclude, defer
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Reviewer(Base):
+    """A person who may log in to the review page; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,14 +1,14 @@
 """level model: trained classifier table, model provenance on papers
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,210 @@
+"""The review page end to end: `tracker serve` in a subprocess, driven by headless Chromium.
+
+A reviewer logs in, filters, decides by keyboard and sees the queue shrink and the decision in
+`tracker queue show`; requests without a login or without the CSRF token are refused; paper text
+that carries markup shows as text. Screenshots of the queue and a paper at 1280 and 375 px are
+saved under the test's output folder (or $REVIEW_SHOTS_DIR).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tracker.ingest.papers import link_therapies, stored_pmids
+from tracker.pubmed.xmlwrite import article_xml
+from tracker.store.database import Database
+
+from records_factory import RCT, make_record
+from review_data import NOW, PAIN_TRIAL, TRD_TRIAL, fill
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+TRACKER = [str(Path(sys.executable).parent / "tracker")]  # the installed command
+HOSTILE_PMID = "90000120"
+HOSTILE = 'Ketamine <script>alert("xss")</script><img src=x onerror="alert(1)"> in pain'
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path, db_url):
+    """An initialised database with a small queue, a reviewer, and `tracker serve` on it."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": db_url,
+           "TRACKER_SECRET_KEY": "test-secret-0123456789abcdef",
+           "TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+    (tmp_path / "tracker.toml").write_text(
+        '[review]\nexclusion_reasons = ["wrong population", "wrong intervention", "other"]\n')
+    subprocess.run([*TRACKER, "init", "--skip-references"], env=env, check=True,
+                   capture_output=True, cwd=tmp_path)
+    hostile = make_record(HOSTILE_PMID, HOSTILE, date(2025, 3, 8), types=(RCT,),
+                          abstract="Patients with chronic pain received ketamine. <b>bold</b>")
+    database = Database(db_url)
+    fill(database, extra=[replace(hostile, raw_xml=article_xml(hostile))])
+    with database.session() as session:
+        ids = stored_pmids(session, [HOSTILE_PMID])
+        link_therapies(session, [("ketamine", ids[HOSTILE_PMID])], run_id=None, now=NOW)
+    database.dispose()
+    added = subprocess.run([*TRACKER, "users", "add", "alice", "--password-stdin"], env=env,
+                           input=PASSWORD + "\n", text=True, capture_output=True, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    server = subprocess.Popen([*TRACKER, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/login", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail("tracker serve did not start: " + (server.stdout.read() or ""))
+    yield base, env, tmp_path
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def queue_show(env, cwd, pmid) -> str:
+    shown = subprocess.run([*TRACKER, "queue", "show", pmid], env=env, capture_output=True,
+                           text=True, cwd=cwd)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def test_nothing_without_login_or_csrf_token(served):
+    base, env, cwd = served
+    for path in ("/", f"/paper/{PAIN_TRIAL}", "/report"):
+        answer = requests.get(base + path, allow_redirects=False, timeout=5)
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
+        assert "arthroplasty" not in answer.text
+    refused = requests.post(f"{base}/paper/{PAIN_TRIAL}/decide", allow_redirects=False,
+                            data={"decision": "include"}, timeout=5)
+    assert refused.status_code in (302, 400)
+
+    browser_like = requests.Session()
+    login_page = browser_like.get(base + "/login", timeout=5).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+    no_token = browser_like.post(base + "/login", data={"name": "alice", "password": PASSWORD},
+                                 allow_redirects=False, timeout=5)
+    assert no_token.status_code == 400
+    wrong = browser_like.post(base + "/login", timeout=5, allow_redirects=False,
+                              data={"name": "alice", "password": "nope", "csrf_token": token})
+    assert wrong.status_code == 401
+    logged_in = browser_like.post(base + "/login", allow_redirects=False, timeout=5,
+                                  data={"name": "alice", "password": PASSWORD,
+                                        "csrf_token": token})
+    assert logged_in.status_code == 302
+    without = browser_like.post(f"{base}/paper/{PAIN_TRIAL}/decide", allow_redirects=False,
+                                data={"decision": "include"}, timeout=5)
+    assert without.status_code == 400 and "security token" in without.text
+    assert "Status: open" in queue_show(env, cwd, PAIN_TRIAL)
+    page = browser_like.get(base + "/", timeout=5)
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_reviewer_filters_decides_by_keyboard_and_sees_the_queue_shrink(served, tmp_path):
+    base, env, cwd = served
+    shots = Path(os.environ.get("REVIEW_SHOTS_DIR") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(base + "/")
+        expect(page).to_have_url(re.compile(r"/login"))
+        page.fill("input[name=name]", "alice")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit].primary")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        waiting = int(page.get_by_test_id("waiting").inner_text())
+
+        # the hostile title is text, and nothing ran
+        hostile = page.locator(f'li[data-pmid="{HOSTILE_PMID}"] a.title')
+        expect(hostile).to_have_text(HOSTILE)
+        assert page.locator("#queue img").count() == 0 and dialogs == []
+        page.screenshot(path=str(shots / "queue-1280.png"), full_page=True)
+
+        # filter: ketamine papers flagged for doubtful relevance
+        page.select_option("#filter-therapy", "ketamine")
+        page.select_option("#filter-reason", "doubtful_relevance")
+        page.click("#filters button[type=submit]")
+        listed = page.locator("#queue .item")
+        expect(listed).to_have_count(2)
+        assert sorted(listed.evaluate_all("els => els.map(e => e.dataset.pmid)")) == [
+            PAIN_TRIAL, HOSTILE_PMID]
+
+        # keyboard: j moves down, k back, Enter opens
+        page.keyboard.press("j")
+        expect(page.locator("#queue .item.current")).to_have_count(1)
+        page.keyboard.press("k")
+        first = page.locator("#queue .item.current").get_attribute("data-pmid")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(rf"/paper/{first}\?"))
+        expect(page.locator("#status")).to_have_text("open")
+        page.screenshot(path=str(shots / "paper-1280.png"), full_page=True)
+
+        # e then 1: excluded for the first configured reason; the next paper opens
+        page.keyboard.press("e")
+        page.keyboard.press("1")
+        second = HOSTILE_PMID if first == PAIN_TRIAL else PAIN_TRIAL
+        expect(page).to_have_url(re.compile(rf"/paper/{second}\?"))
+        expect(page.locator(".flash")).to_have_text(f"PMID {first}: excluded.")
+        # i: included; the filtered queue is now empty, so the queue page shows
+        page.keyboard.press("i")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        expect(page.locator("#queue .item")).to_have_count(0)
+        page.goto(base + "/")
+        expect(page.get_by_test_id("waiting")).to_have_text(str(waiting - 2))
+        assert dialogs == []
+
+        # phone width: no sideways scrolling on the queue or a paper
+        phone = browser.new_page(viewport={"width": 375, "height": 800})
+        phone.context.add_cookies(page.context.cookies())
+        for name, path in (("queue", "/"), ("paper", f"/paper/{TRD_TRIAL}")):
+            phone.goto(base + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 375, name
+            phone.screenshot(path=str(shots / f"{name}-375.png"), full_page=True)
+        page.goto(f"{base}/paper/{first}")
+        page.screenshot(path=str(shots / "decided-paper-1280.png"), full_page=True)
+        expect(page.locator("#history")).to_contain_text("decided exclude by alice")
+        page.keyboard.press("u")  # undo, then decide again by keyboard
+        expect(page.locator("#status")).to_have_text("open")
+        expect(page.locator("#history")).to_contain_text("undid exclude by alice")
+        page.keyboard.press("e")
+        page.keyboard.press("1")
+        expect(page.locator(".flash")).to_have_text(f"PMID {first}: excluded.")
+        page.goto(f"{base}/paper/{first}")
+        expect(page.locator("#status")).to_have_text("excluded")
+
+        # the report for a chosen period, from the same app, without the excluded paper
+        page.goto(f"{base}/report?since=2025-03-03&until=2025-03-09&therapy=ketamine")
+        expect(page.locator("#excluded")).to_be_visible()
+        expect(page.locator("#screening")).to_be_visible()
+        browser.close()
+
+    shown = queue_show(env, cwd, first)
+    assert "Decision: exclude by alice" in shown and "wrong population" in shown
+    assert "Decision: include by alice" in queue_show(env, cwd, second)
+    for name in ("queue-1280", "paper-1280", "queue-375", "paper-375"):
+        assert (shots / f"{name}.png").stat().st_size > 5000

@@ -1,0 +1,100 @@
+"""PRISMA-style screening counts per period and per therapy, from the stored papers.
+
+    identified           papers a therapy's query found whose create date is in the window
+    duplicates_removed   of those, records merged into another (canonical_id set)
+    screened             identified minus duplicates
+    excluded             screened papers a reviewer excluded, also by reason
+    included             screened papers a reviewer included
+    awaiting             screened papers with no include/exclude yet (undecided or deferred)
+
+Notices and records PubMed withdrew are not papers and are not counted. A therapy never polled
+through the window's start is "not polled" (None), never 0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.store import Paper, TherapyPaper, Watermark
+
+FIELDS = ("identified", "duplicates_removed", "screened", "excluded", "included", "awaiting")
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One paper found by one therapy, as the counts see it."""
+
+    therapy_id: str
+    paper_id: int
+    entered: date
+    duplicate: bool
+    inclusion: str
+    exclusion_reason: str | None
+
+
+def count(rows: Iterable[Screened]) -> dict:
+    """The PRISMA counts of some rows; a paper found by several therapies counts once."""
+    papers = {row.paper_id: row for row in rows}.values()
+    identified = len(papers)
+    duplicates = sum(1 for p in papers if p.duplicate)
+    screened = [p for p in papers if not p.duplicate]
+    excluded = [p for p in screened if p.inclusion == "excluded"]
+    included = sum(1 for p in screened if p.inclusion == "included")
+    reasons = Counter((p.exclusion_reason or "no reason given").split(":")[0] for p in excluded)
+    return {
+        "identified": identified, "duplicates_removed": duplicates, "screened": len(screened),
+        "excluded": len(excluded), "excluded_by_reason": dict(sorted(reasons.items())),
+        "included": included, "awaiting": len(screened) - len(excluded) - included,
+    }
+
+
+def load_screened(session: Session, therapy_ids: Iterable[str] | None = None) -> list[Screened]:
+    query = (
+        select(TherapyPaper.therapy_id, Paper.id, Paper.entrez_date, Paper.pubmed_date,
+               Paper.first_seen_at, Paper.canonical_id, Paper.inclusion, Paper.exclusion_reason)
+        .join(Paper, Paper.id == TherapyPaper.paper_id)
+        .where(Paper.deleted.is_(False), Paper.notice_kind.is_(None))
+    )
+    if therapy_ids is not None:
+        query = query.where(TherapyPaper.therapy_id.in_(list(therapy_ids)))
+    return [
+        Screened(therapy_id=r.therapy_id, paper_id=r.id,
+                 entered=r.entrez_date or r.pubmed_date or r.first_seen_at.date(),
+                 duplicate=r.canonical_id is not None, inclusion=r.inclusion,
+                 exclusion_reason=r.exclusion_reason)
+        for r in session.execute(query)
+    ]
+
+
+def polled_through(session: Session) -> dict[str, date]:
+    return dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
+
+
+def prisma_counts(
+    rows: list[Screened], therapy_ids: list[str], watermarks: dict[str, date],
+    since: date, until: date,
+) -> dict:
+    """Counts for [since, until]: in total and per therapy (None where never polled)."""
+    window = [r for r in rows if since <= r.entered <= until]
+    by_therapy: dict[str, dict | None] = {}
+    for therapy_id in therapy_ids:
+        mark = watermarks.get(therapy_id)
+        mine = [r for r in window if r.therapy_id == therapy_id]
+        never_polled = (mark is None or mark < since) and not mine
+        by_therapy[therapy_id] = None if never_polled else count(mine)
+    polled = [t for t in therapy_ids if by_therapy[t] is not None]
+    total = count(r for r in window if r.therapy_id in polled) if polled else None
+    return {"since": since.isoformat(), "until": until.isoformat(), "total": total,
+            "by_therapy": by_therapy}
+
+
+def prisma_for_report(session: Session, therapy_ids: list[str], since: date, until: date) -> dict:
+    """The report's PRISMA block for its window and therapies."""
+    return prisma_counts(load_screened(session, therapy_ids), therapy_ids, polled_through(session),
+                         since, until)

@@ -1,0 +1,288 @@
+"""The Flask application behind `tracker serve`."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tracker.baseline import Baseline
+from tracker.config import Settings
+from tracker.errors import ConfigError
+from tracker.evidence import Level
+from tracker.review import (
+    REASONS,
+    SOURCE_NAMES,
+    ReviewError,
+    all_rows,
+    check_password,
+    decide,
+    paper_view,
+    queue_rows,
+    rule_settings,
+    select_rows,
+    sync_flags,
+    undo,
+)
+from tracker.store import Database
+
+MIN_SECRET = 16
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                 "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+FILTERS = ("therapy", "reason", "status", "order")
+LEVEL_LABELS = {level.value: level.label for level in Level}
+
+
+def create_app(
+    settings: Settings, baseline: Baseline, db: Database, *, clock=datetime.now
+) -> Flask:
+    """The review app for one database; refuses to start without a session secret."""
+    if not settings.secret_key or len(settings.secret_key) < MIN_SECRET:
+        raise ConfigError(
+            f"the review page needs a session secret of at least {MIN_SECRET} characters: set "
+            "[web] secret_key in tracker.toml or TRACKER_SECRET_KEY (for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    db.require_current()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
+    )
+    CSRFProtect(app)
+    rules = rule_settings(baseline.start_date, settings.review_min_confidence,
+                          settings.review_rules_off)
+    therapy_names = {t.id: t.name for t in baseline.therapies}
+    reasons = settings.exclusion_reasons
+    syncing = threading.Lock()  # one flag sync at a time: two at once would raise a flag twice
+
+    def login_required(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not session.get("reviewer"):
+                return redirect(url_for("login", next=request.full_path.rstrip("?")))
+            g.reviewer = session["reviewer"]
+            return view(*args, **kwargs)
+        return wrapped
+
+    def filters_from(source, prefix: str = "") -> dict[str, str]:
+        """The queue's filters from a query string, or from a form's keep_* fields."""
+        chosen = {name: (source.get(prefix + name) or "").strip() for name in FILTERS}
+        if chosen["therapy"] and chosen["therapy"] not in therapy_names:
+            abort(400, f"unknown therapy {chosen['therapy']!r}")
+        if chosen["reason"] and chosen["reason"] not in REASONS:
+            abort(400, f"unknown reason {chosen['reason']!r}")
+        chosen["status"] = chosen["status"] or "open"
+        chosen["order"] = chosen["order"] or "oldest"
+        if chosen["status"] not in ("open", "decided", "all"):
+            abort(400, "status must be open, decided or all")
+        if chosen["order"] not in ("oldest", "strongest"):
+            abort(400, "order must be oldest or strongest")
+        return chosen
+
+    def rows_for(db_session, chosen):
+        return queue_rows(db_session, therapy=chosen["therapy"] or None,
+                          reason=chosen["reason"] or None, status=chosen["status"],
+                          order=chosen["order"])
+
+    def query_string(chosen) -> str:
+        kept = {k: v for k, v in chosen.items() if v and not (
+            (k == "status" and v == "open") or (k == "order" and v == "oldest"))}
+        return ("?" + urlencode(kept)) if kept else ""
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint not in ("static",):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        return render_template("error.html", title="Form expired",
+                               message="The form's security token is missing or stale. Go back, "
+                                       "reload the page and try again."), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("error.html", title="Bad request",
+                               message=getattr(error, "description", str(error))), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("error.html", title="Not found",
+                               message=getattr(error, "description", str(error))), 404
+
+    @app.context_processor
+    def shared():
+        return {"reviewer": session.get("reviewer"), "therapy_names": therapy_names,
+                "reason_labels": REASONS, "level_labels": LEVEL_LABELS,
+                "source_names": SOURCE_NAMES}
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        target = request.values.get("next") or url_for("queue")
+        if urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+            target = url_for("queue")  # never send a reviewer off-site after login
+        error = None
+        if request.method == "POST":
+            name = request.form.get("name", "").strip()
+            password = request.form.get("password", "")
+            with db.session() as db_session:
+                ok = bool(name) and check_password(db_session, name, password)
+            if ok:
+                session.clear()
+                session["reviewer"] = name
+                session.permanent = True
+                return redirect(target)
+            error = "Unknown name or wrong password."
+        return render_template("login.html", error=error, next=target), 401 if error else 200
+
+    @app.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.get("/")
+    @login_required
+    def queue():
+        chosen = filters_from(request.args)
+        with syncing, db.session() as db_session:
+            sync_flags(db_session, baseline, rules, clock())
+            everything = all_rows(db_session)
+        rows = select_rows(everything, therapy=chosen["therapy"] or None,
+                           reason=chosen["reason"] or None, status=chosen["status"],
+                           order=chosen["order"])
+        counts = Counter(r.status for r in everything)
+        open_rows = [r for r in everything if r.status in ("open", "deferred") and r.reasons]
+        by_reason = Counter(code for r in open_rows for code in r.reasons)
+        return render_template(
+            "queue.html", rows=rows, chosen=chosen, qs=query_string(chosen),
+            counts=counts, waiting=len(open_rows), by_reason=by_reason,
+        )
+
+    @app.get("/paper/<pmid>")
+    @login_required
+    def paper(pmid: str):
+        chosen = filters_from(request.args)
+        with db.session() as db_session:
+            try:
+                view = paper_view(db_session, pmid)
+            except ReviewError as exc:
+                abort(404, str(exc))
+            rows = rows_for(db_session, chosen)
+        if view.paper.pmid != pmid:
+            return redirect(url_for("paper", pmid=view.paper.pmid) + query_string(chosen))
+        pmids = [r.pmid for r in rows]
+        here = pmids.index(pmid) if pmid in pmids else None
+        previous = pmids[here - 1] if here else None
+        following = pmids[here + 1] if here is not None and here + 1 < len(pmids) else (
+            pmids[0] if here is None and pmids else None)
+        return render_template(
+            "paper.html", view=view, p=view.paper, chosen=chosen, qs=query_string(chosen),
+            previous=previous, following=following, position=here, total=len(pmids),
+            exclusion_reasons=reasons,
+        )
+
+    @app.post("/paper/<pmid>/decide")
+    @login_required
+    def decide_paper(pmid: str):
+        chosen = filters_from(request.form, "keep_")
+        decision = request.form.get("decision", "")
+        reason = request.form.get("reason") or None
+        note = (request.form.get("note") or "").strip() or None
+        with db.session() as db_session:
+            before = [r.pmid for r in rows_for(db_session, chosen)]
+            try:
+                decided = decide(db_session, pmid, decision, reviewer=g.reviewer, now=clock(),
+                                 reason=reason, note=note, reasons=reasons)
+            except ReviewError as exc:
+                abort(400, str(exc))
+            after = [r.pmid for r in rows_for(db_session, chosen)]
+            flash(f"PMID {decided.pmid}: {decided.inclusion}.")
+        following = _next_after(before, after, pmid)
+        if following:
+            return redirect(url_for("paper", pmid=following) + query_string(chosen))
+        return redirect(url_for("queue") + query_string(chosen))
+
+    @app.post("/paper/<pmid>/undo")
+    @login_required
+    def undo_paper(pmid: str):
+        chosen = filters_from(request.form, "keep_")
+        with db.session() as db_session:
+            try:
+                undone = undo(db_session, pmid, reviewer=g.reviewer, now=clock())
+            except ReviewError as exc:
+                abort(400, str(exc))
+            flash(f"PMID {undone.pmid}: decision undone, now {undone.inclusion}.")
+        return redirect(url_for("paper", pmid=pmid) + query_string(chosen))
+
+    @app.get("/report")
+    @login_required
+    def report():
+        from tracker.report import build_report, render
+
+        try:
+            until = date.fromisoformat(request.args.get("until") or clock().date().isoformat())
+            since = date.fromisoformat(request.args.get("since")
+                                       or (until - timedelta(days=6)).isoformat())
+        except ValueError:
+            abort(400, "since and until are days written YYYY-MM-DD")
+        therapy = request.args.get("therapy") or None
+        if therapy and therapy not in therapy_names:
+            abort(400, f"unknown therapy {therapy!r}")
+        try:
+            with db.session() as db_session:
+                data = build_report(db_session, baseline, since=since, until=until,
+                                    therapy_ids=[therapy] if therapy else None,
+                                    period=settings.period, generated_at=clock())
+        except ConfigError as exc:
+            abort(400, str(exc))
+        response = app.response_class(render(data, "html"), mimetype="text/html")
+        response.headers["Content-Security-Policy"] = REPORT_POLICY
+        return response
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # no icon: say so rather than log a 404 on every page
+
+    @app.get("/report/choose")
+    @login_required
+    def choose_report():
+        today = clock().date()
+        return render_template("report_form.html", since=today - timedelta(days=6), until=today)
+
+    return app
+
+
+def _next_after(before: list[str], after: list[str], decided: str) -> str | None:
+    """The paper to show after a decision: the one that followed it in the queue."""
+    if decided in before:
+        for pmid in before[before.index(decided) + 1:]:
+            if pmid in after and pmid != decided:
+                return pmid
+    remaining = [p for p in after if p != decided]
+    return remaining[0] if remaining else None
