@@ -36,7 +36,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "paths": ("seeds_dir", "reports_dir"),
     "report": ("baseline_date", "period"),
-    "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls"),
+    "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls",
+             "smtp_ssl"),
+    "jobs": ("schedule_file", "timezone"),
 }
 TOML_KEYS = {  # the key as written in tracker.toml when it differs from the field name
     "database_url": "url",
@@ -48,6 +50,8 @@ TOML_KEYS = {  # the key as written in tracker.toml when it differs from the fie
     "smtp_password": "password",
     "smtp_from": "from",
     "smtp_starttls": "starttls",
+    "smtp_ssl": "ssl",
+    "schedule_file": "schedule",
 }
 ENVIRONMENT = {
     "TRACKER_DATABASE_URL": "database_url",
@@ -61,6 +65,9 @@ ENVIRONMENT = {
     "TRACKER_SMTP_PORT": "smtp_port",
     "TRACKER_SMTP_USER": "smtp_user",
     "TRACKER_SMTP_PASSWORD": "smtp_password",
+    "TRACKER_SMTP_FROM": "smtp_from",
+    "TRACKER_SCHEDULE": "schedule_file",
+    "TRACKER_TIMEZONE": "timezone",
 }
 
 
@@ -93,6 +100,9 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "trd-tracker@localhost"
     smtp_starttls: bool = False
+    smtp_ssl: bool = False  # SMTP over TLS from the first byte (port 465), instead of STARTTLS
+    schedule_file: Path | None = None  # None: jobs/schedule.toml shipped with the tracker
+    timezone: str = "UTC"  # the scheduled jobs' clock (the digest goes out Monday 07:00 here)
     source: str = "defaults"  # where the settings came from, for `tracker config`
 
     @property
@@ -141,7 +151,9 @@ def _coerce(name: str, value: Any) -> Any:
             if lowered in ("0", "false", "no", "off"):
                 return False
             raise ValueError
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
+            if value in (None, ""):
+                return None
             return Path(str(value)).expanduser()
         if kind == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -234,6 +246,8 @@ def validate(settings: Settings) -> None:
         raise ConfigError("requests_per_second must be positive")
     if settings.period not in ("week", "month"):
         raise ConfigError(f"period {settings.period!r} must be 'week' or 'month'")
+    if settings.smtp_ssl and settings.smtp_starttls:
+        raise ConfigError("smtp: choose ssl or starttls, not both")
     if "://" not in settings.database_url:
         raise ConfigError(
             f"database_url {settings.database_url!r} is not a URL "

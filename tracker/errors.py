@@ -5,6 +5,7 @@
     ├── BaselineError            a malformed therapy or reference entry in seeds/
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
+    ├── MailError                the SMTP server cannot be reached or refuses a digest
     └── PubMedError              E-utilities failed after every retry
         ├── QueryRejectedError   PubMed refused the query itself: retrying won't help
         ├── ResponseError        a malformed, truncated or error-bearing answer
@@ -50,3 +51,7 @@ class ResponseError(PubMedError):
 
 class TransportError(PubMedError):
     pass
+
+
+class MailError(TrackerError):
+    """The SMTP server could not be reached or refused a message (the password never shown)."""

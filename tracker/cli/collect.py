@@ -8,6 +8,7 @@ import click
 from rich.table import Table
 from sqlalchemy import select
 
+from tracker.cli import digest
 from tracker.cli.app import DAY, App, out, pass_app, progress_bar
 
 
@@ -83,6 +84,7 @@ def status(app: App, runs: int) -> None:
         mark = marks.get(t.id)
         marks_table.add_row(t.id, mark.isoformat() if mark else "never")
     out.print(marks_table)
+    digest.print_attention(app)
 
 
 @click.command()

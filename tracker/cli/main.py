@@ -11,7 +11,7 @@ import sys
 import click
 
 from tracker import __version__
-from tracker.cli import admin, baseline, collect, demo, duplicates, reports
+from tracker.cli import admin, baseline, collect, demo, digest, duplicates, reports, subscribers
 from tracker.cli.app import App, err
 from tracker.errors import PubMedError, TrackerError
 
@@ -36,6 +36,7 @@ for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
     duplicates.duplicates, demo.demo,
+    subscribers.subscribers, digest.digest,
 ):
     cli.add_command(command)
 

@@ -11,7 +11,9 @@ Which package writes which table is in docs/architecture.md.
 from tracker.store.database import Database, make_engine
 from tracker.store.models import (
     Base,
+    Delivery,
     DuplicateLink,
+    JobRun,
     NoticeLink,
     Paper,
     PaperChange,
@@ -19,6 +21,7 @@ from tracker.store.models import (
     Reference,
     Run,
     Snapshot,
+    Subscriber,
     Therapy,
     TherapyPaper,
     Watermark,
@@ -30,7 +33,9 @@ from tracker.store.runs import record_failure
 __all__ = [
     "Base",
     "Database",
+    "Delivery",
     "DuplicateLink",
+    "JobRun",
     "NoticeLink",
     "Paper",
     "PaperChange",
@@ -38,6 +43,7 @@ __all__ = [
     "Reference",
     "Run",
     "Snapshot",
+    "Subscriber",
     "Therapy",
     "TherapyPaper",
     "Watermark",
