@@ -11,9 +11,9 @@ import click
 from rich.table import Table
 
 from tracker.cli.app import DAY, App, out, pass_app
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, MailError
 
-EXIT_DELIVERY_FAILED = 4
+EXIT_DELIVERY_FAILED = MailError.exit_code
 
 
 @click.group()
@@ -39,7 +39,7 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
     """Send each subscriber the digest for their last complete week or month, once.
 
     A digest already sent for a period is never sent again; one that failed is retried on the
-    next run. Exit code 4 when a delivery failed (`tracker status` lists it).
+    next run. Exit code 6 when a delivery failed (`tracker status` lists it).
     """
     from tracker.digest import send_digests
 

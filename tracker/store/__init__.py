@@ -3,12 +3,14 @@
     database.py    Database: engine, sessions, Alembic migrations
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
+    locks.py       the run lock: one writing run at a time
     migrations/    Alembic revisions
 
 Which package writes which table is in docs/architecture.md.
 """
 
 from tracker.store.database import Database, make_engine
+from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
     Delivery,
@@ -20,6 +22,7 @@ from tracker.store.models import (
     PaperVersion,
     Reference,
     Run,
+    RunLock,
     Snapshot,
     Subscriber,
     Therapy,
@@ -35,20 +38,26 @@ __all__ = [
     "Database",
     "Delivery",
     "DuplicateLink",
+    "HeldLock",
     "JobRun",
+    "LockHolder",
     "NoticeLink",
     "Paper",
     "PaperChange",
     "PaperVersion",
     "Reference",
     "Run",
+    "RunLock",
     "Snapshot",
     "Subscriber",
     "Therapy",
     "TherapyPaper",
     "Watermark",
     "compress",
+    "current_holder",
     "decompress",
+    "lock_is_live",
     "make_engine",
     "record_failure",
+    "run_lock",
 ]
