@@ -224,8 +224,8 @@ def _finish(
         for plan in plans:
             if plan.missing:
                 continue  # re-cover this window next time
-            record_window(session, plan.therapy.id, plan.start, plan.end, run_id=run_id,
-                          searched_at=finished)
+            record_window(session, plan.therapy.id, plan.start, min(plan.end, finished.date()),
+                          run_id=run_id, searched_at=finished)
             mark = session.get(Watermark, plan.therapy.id)
             if mark is None:
                 session.add(Watermark(
