@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from tracker.demo.run import mark_demo_papers
 from tracker.errors import ConfigError, UnknownTherapyError
 from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
 from tracker.records import (
@@ -203,6 +204,9 @@ def test_demo_banner_only_with_demo_papers(db, baseline, papers):
     assert make(db, baseline).demo is False
     assert "DEMO DATA" not in render.render(make(db, baseline), "html")
     store(db, baseline, [(record("90000001", "Demo trial", [RCT], date(2025, 5, 20)), ["vns"])])
+    assert make(db, baseline).demo is False  # a PMID range does not make a paper demo data
+    with db.session() as session:
+        mark_demo_papers(session)  # what the demo does to the papers it wrote
     report = make(db, baseline)
     assert report.demo is True
     for fmt in ("html", "md", "txt"):

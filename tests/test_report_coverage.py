@@ -144,3 +144,16 @@ def test_windows_without_a_database():
     never = choose_window(since=None, until=None, unit=None, default_unit="week",
                           last_poll=None, today=D(2025, 7, 9))
     assert (never.since, never.until) == (D(2025, 6, 30), D(2025, 7, 6))
+
+
+def test_the_demo_database_reports_as_demo_whatever_the_window(capsys, tmp_path, monkeypatch):
+    from tracker.config import default_seeds_dir
+    from tracker.demo.run import run_demo
+
+    result = run_demo(tmp_path / "demo", seeds_dir=default_seeds_dir(), echo=lambda _: None)
+    demo_json = json.loads(next(p for p in result.others if p.suffix == ".json").read_text())
+    assert demo_json["demo"] is True and demo_json["coverage"]["complete"] is True
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
+    old = report_json(capsys, "--since", "2019-01-01", "--until", "2019-01-31")
+    assert old["demo"] is True  # no demo paper in the window, still the demo database
+    assert old["therapies"][0]["polled"] is False
