@@ -14,10 +14,12 @@ Across stored papers (read and write the store):
     notice_links.py     notices linked to the papers they concern; retractions applied
     duplicate_links.py  duplicate pairs found, and the decisions people make on them
     snapshots.py        per-therapy counts per period, and the events between periods
+    coverage.py         which days each therapy has been searched; gaps in a window
     reclassify.py       every paper's evidence re-derived from its raw record, offline
 """
 
 from tracker.evidence.classify import classify
+from tracker.evidence.coverage import Coverage, Gap, coverage, record_window
 from tracker.evidence.duplicate_links import (
     DuplicateFinder,
     DuplicateRow,
@@ -64,12 +66,15 @@ __all__ = [
     "WITHDRAWING",
     "BaselineNotice",
     "Classification",
+    "Coverage",
     "DuplicateFinder",
     "DuplicateRow",
+    "Gap",
     "Level",
     "baseline_notices",
     "classify",
     "classify_text",
+    "coverage",
     "decide",
     "detect_for_papers",
     "events",
@@ -84,6 +89,7 @@ __all__ = [
     "periods",
     "rebuild_snapshots",
     "reclassify_all",
+    "record_window",
     "sample_size",
     "trial_registry_ids",
 ]

@@ -30,10 +30,6 @@ TRACKED_FIELDS = (
 )
 
 
-def is_demo_pmid(pmid: str) -> bool:
-    return pmid.isdigit() and int(pmid) >= DEMO_PMID_START
-
-
 def paper_columns(record: PaperRecord) -> dict:
     """Every Paper column derived from the record: parsed fields, evidence, identity keys."""
     found = evidence.classify(record)
@@ -84,7 +80,6 @@ def paper_columns(record: PaperRecord) -> dict:
         "doi": record.doi,
         "pmcid": record.pmcid,
         "raw_xml": compress(record.raw_xml),
-        "is_demo": is_demo_pmid(record.pmid),
         "deleted": False,
         "doi_norm": fp.doi,
         "pmcid_norm": fp.pmcid,

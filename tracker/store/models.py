@@ -344,3 +344,21 @@ class JobRun(Base):
     host: Mapped[str] = mapped_column(String(200), default="")
 
     __table_args__ = (UniqueConstraint("job", "scheduled_for", name="uq_job_run"),)
+
+
+# Coverage: which days each therapy has been searched
+
+
+class SearchedWindow(Base):
+    """Days a successful run searched for one therapy; `start` None means no lower bound (its
+    whole PubMed history). Coverage is the union of these, so an unpolled day is never read as
+    a day with nothing new."""
+
+    __tablename__ = "searched_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), index=True)
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    searched_at: Mapped[datetime] = mapped_column(DateTime)

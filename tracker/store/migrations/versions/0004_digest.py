@@ -1,14 +1,14 @@
 """digest: subscribers, deliveries and scheduled job runs
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002, 0003 (joins the reliability and coverage revisions)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = ("0002", "0003")
 branch_labels = None
 depends_on = None
 
