@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
 from tracker.evidence import period_bounds
 from tracker.report import Report, build_report
 from tracker.report.build import HIGHLIGHT_LEVELS, NoticeItem, PaperItem
-from tracker.store import Watermark
 
 
 def last_complete_period(today: date, period: str) -> tuple[date, date]:
@@ -41,23 +39,17 @@ class Coverage:
         }
 
 
-def watermark_coverage(session: Session, therapy_ids: list[str], names: dict[str, str],
-                       since: date, until: date) -> Coverage:
-    """Coverage from the therapies' watermarks: the period is complete through the earliest."""
-    marks = dict(session.execute(
-        select(Watermark.therapy_id, Watermark.polled_through)
-        .where(Watermark.therapy_id.in_(therapy_ids))
-    ).all())
+def coverage_view(report: Report, names: dict[str, str]) -> Coverage:
+    """The report's coverage said for a reader: each gap named by therapy and days."""
+    found = report.coverage
+    if found is None:
+        return Coverage(complete=False, polled_through=None, gaps=("coverage unknown",))
     gaps = []
-    for therapy_id in therapy_ids:
-        mark = marks.get(therapy_id)
-        if mark is None:
-            gaps.append(f"{names.get(therapy_id, therapy_id)}: not polled")
-        elif mark < until:
-            start = max(since, mark + timedelta(days=1))
-            gaps.append(f"{names.get(therapy_id, therapy_id)}: {start} to {until} not polled")
-    through = min(marks.values()) if len(marks) == len(therapy_ids) and marks else None
-    return Coverage(complete=not gaps, polled_through=through, gaps=tuple(gaps))
+    for gap in found.gaps:
+        days = str(gap.since) if gap.since == gap.until else f"{gap.since} to {gap.until}"
+        gaps.append(f"{names.get(gap.therapy, gap.therapy)}: {days} not polled")
+    return Coverage(complete=found.complete, polled_through=found.polled_through,
+                    gaps=tuple(gaps))
 
 
 @dataclass(frozen=True)
@@ -142,8 +134,7 @@ def build_digest(
                           therapy_ids=list(therapy_ids) or None, period=period,
                           generated_at=generated_at)
     names = {t.id: t.name for t in baseline.therapies}
-    ids = [s.id for s in report.therapies]
-    coverage = watermark_coverage(session, ids, names, since, until)
+    coverage = coverage_view(report, names)
     changes = tuple(
         TherapyChange(
             id=s.id, name=s.name, new_total=s.new_total, previous_total=s.previous_total,
