@@ -13,7 +13,17 @@ import traceback
 import click
 
 from tracker import __version__
-from tracker.cli import admin, baseline, collect, demo, digest, duplicates, reports, subscribers
+from tracker.cli import (
+    admin,
+    baseline,
+    collect,
+    demo,
+    digest,
+    duplicates,
+    feed,
+    reports,
+    subscribers,
+)
 from tracker.cli.app import App
 from tracker.errors import LockedError, PubMedError, QueryRejectedError, TrackerError
 from tracker.text import one_line
@@ -39,7 +49,7 @@ for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
     duplicates.duplicates, demo.demo,
-    subscribers.subscribers, digest.digest,
+    subscribers.subscribers, digest.digest, feed.feed,
 ):
     cli.add_command(command)
 
