@@ -63,7 +63,7 @@ def test_feeds_per_therapy_and_for_all(capsys, monkeypatch, tmp_path, eutils_ser
     assert rct["title"] == ("[Randomised controlled trial] Psilocybin versus placebo in "
                             "treatment-resistant depression")
     assert rct["link"] == "https://pubmed.ncbi.nlm.nih.gov/90000501/"
-    assert any(":event/psilocybin/2025-06-23/first_rct" in i for i in ids)  # the first RCT is an evidence event
+    assert any(":event/psilocybin/2025-06-23/first_rct" in i for i in ids)  # an evidence event
 
     everything = entries(out_dir / "all.xml")
     hostile = next(e for e in everything if e["id"].endswith("paper/90000502"))
