@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from tracker.cli.app import DAY, App, out, pass_app
+from tracker.cli.app import DAY, App, out, pass_app, wait_option
 from tracker.errors import ConfigError, MailError
 
 EXIT_DELIVERY_FAILED = MailError.exit_code
@@ -33,40 +34,37 @@ def digest() -> None:
                    "(same Message-ID; check the mail log first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A table for people, JSON for scripts.")
+@wait_option
 @pass_app
 def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, today: date | None,
-         resend_unconfirmed: bool, fmt: str) -> None:
+         resend_unconfirmed: bool, fmt: str, wait: float) -> None:
     """Send each subscriber the digest for their last complete week or month, once.
 
     A digest already sent for a period is never sent again; one that failed is retried on the
     next run. Exit code 6 when a delivery failed (`tracker status` lists it).
     """
-    from tracker.digest import send_digests
+    from tracker.digest import SmtpSender, send_digests
+    from tracker.store import run_lock
 
     if dry_run and out_dir is None:
         raise ConfigError("--dry-run writes .eml files: give the folder with --out DIR")
     if out_dir is not None and not dry_run:
         raise ConfigError("--out is for --dry-run only")
-    results = run_send(app, period=period, dry_run=dry_run, out_dir=out_dir,
-                       today=today or date.today(), resend_unconfirmed=resend_unconfirmed,
-                       send_digests=send_digests)
+    app.db.require_current()
+    lock = nullcontext() if dry_run else run_lock(app.db, "digest", wait=wait)  # dry run: reads
+    with lock:
+        results = send_digests(
+            app.db, app.baseline, sender_address=app.settings.smtp_from,
+            send=None if dry_run else SmtpSender(app.settings).send, today=today or date.today(),
+            period=period, dry_run=dry_run, out_dir=out_dir,
+            resend_unconfirmed=resend_unconfirmed,
+        )
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
         print_results(results)
     if any(r.status == "failed" for r in results):
         sys.exit(EXIT_DELIVERY_FAILED)
-
-
-def run_send(app: App, *, period, dry_run, out_dir, today, resend_unconfirmed, send_digests):
-    from tracker.digest import SmtpSender
-
-    app.db.require_current()
-    settings = app.settings
-    sender = None if dry_run else SmtpSender(settings).send
-    return send_digests(app.db, app.baseline, sender_address=settings.smtp_from, send=sender,
-                        today=today, period=period, dry_run=dry_run, out_dir=out_dir,
-                        resend_unconfirmed=resend_unconfirmed)
 
 
 def print_results(results) -> None:

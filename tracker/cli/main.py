@@ -21,6 +21,7 @@ from tracker.cli import (
     digest,
     duplicates,
     feed,
+    jobs,
     reports,
     subscribers,
 )
@@ -49,7 +50,7 @@ for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
     duplicates.duplicates, demo.demo,
-    subscribers.subscribers, digest.digest, feed.feed,
+    subscribers.subscribers, digest.digest, feed.feed, jobs.schedule, jobs.jobs_group,
 ):
     cli.add_command(command)
 
