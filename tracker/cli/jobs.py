@@ -114,7 +114,9 @@ def list_jobs(app: App, fmt: str) -> None:
     table = Table("job", "task", "trigger", "last run", "status", "next run",
                   title=f"Scheduled jobs ({app.settings.timezone})")
     for column in table.columns:
-        column.no_wrap = True  # a job name or a time is never cut in two
+        column.overflow = "fold"
+    table.columns[0].no_wrap = True  # a job's name is never cut
+    table.columns[0].min_width = max((len(row["name"]) for row in rows), default=3)
     for row in rows:
         table.add_row(row["name"], row["task"], row["cron"], short_time(row["last_run"], "never"),
                       row["last_status"] or "—", short_time(row["next_run"], "—"))
