@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from contextlib import nullcontext
@@ -92,8 +93,8 @@ def print_results(results) -> None:
 def preview(app: App, email: str | None, period: str, today: date | None, output: Path) -> None:
     """Write the digest's HTML part to a file, to open in a browser; nothing is sent."""
     from tracker.digest import SubscriberInfo, digest_for, find, last_complete_period, render_html
+    from tracker.digest.message import chart_png
     from tracker.digest.subscribers import FREQUENCIES, info
-    from tracker.report.charts import trend_data_uri
 
     app.db.require_current()
     with app.db.session() as session:
@@ -108,7 +109,8 @@ def preview(app: App, email: str | None, period: str, today: date | None, output
         since, until = last_complete_period(today or date.today(), subscriber.period)
         data = digest_for(session, app.baseline, subscriber, since, until, datetime.now())
     html = render_html(data, chart_cid="chart")
-    html = html.replace('src="cid:chart"', f'src="{trend_data_uri(data.report)}"')
+    image = base64.b64encode(chart_png(data)).decode("ascii")
+    html = html.replace('src="cid:chart"', f'src="data:image/png;base64,{image}"')
     output.write_text(html, encoding="utf-8")
     out.print(f"Digest preview for {since} – {until} written to {output}", markup=False)
 

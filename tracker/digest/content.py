@@ -94,6 +94,16 @@ class Digest:
                     or any(t.events for t in self.therapies))
 
     @property
+    def active_therapies(self) -> tuple[TherapyChange, ...]:
+        """Therapies with new papers or evidence events: each gets its own block."""
+        return tuple(t for t in self.therapies if t.new_total or t.events)
+
+    @property
+    def quiet_therapies(self) -> tuple[TherapyChange, ...]:
+        """Therapies with nothing new: listed on one line, so the news is not buried."""
+        return tuple(t for t in self.therapies if not (t.new_total or t.events))
+
+    @property
     def total_papers(self) -> int:
         return len(self.highlights) + len(self.papers) + self.more
 

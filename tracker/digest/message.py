@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -15,6 +16,14 @@ def new_message_id(sender: str) -> str:
     """A globally unique Message-ID in the sender's domain, decided before sending."""
     domain = sender.rsplit("@", 1)[-1].strip("<> ") or "trd-tracker.invalid"
     return make_msgid(idstring="digest", domain=domain)
+
+
+def chart_png(digest: Digest) -> bytes:
+    """The trend chart of the therapies with news (all of them when none has): small enough
+    to read on a phone."""
+    active = {t.id for t in digest.active_therapies}
+    sections = tuple(s for s in digest.report.therapies if s.id in active)
+    return trend_png(replace(digest.report, therapies=sections or digest.report.therapies))
 
 
 def build_message(digest: Digest, *, sender: str, message_id: str, fmt: str,
@@ -34,7 +43,7 @@ def build_message(digest: Digest, *, sender: str, message_id: str, fmt: str,
         html = render_html(digest, chart_cid=chart_cid[1:-1])
         message.add_alternative(html, subtype="html", cte="quoted-printable")
         html_part = message.get_payload()[1]
-        html_part.add_related(trend_png(digest.report), maintype="image", subtype="png",
+        html_part.add_related(chart_png(digest), maintype="image", subtype="png",
                               cid=chart_cid, filename="evidence-trend.png",
                               disposition="inline")
     return message

@@ -43,8 +43,9 @@ STYLES = {
     "link_break": "color:#0969da; text-decoration:underline; word-break:break-all;",
     "muted": "color:#57606a; font-size:13px;",
     "more": "margin:12px 0; font-weight:600;",
+    "quiet": "margin:8px 0 0 0; color:#57606a; font-size:14px;",
     "code": "font-family:Menlo, Consolas, monospace; font-size:13px; background:#f6f8fa; "
-            "padding:1px 4px; word-break:break-all;",
+            "padding:1px 4px; overflow-wrap:anywhere;",
     "chart": "display:block; width:100%; max-width:600px; height:auto; border:0;",
     "footer": "margin-top:28px; padding-top:12px; border-top:1px solid #d8dee4; color:#57606a; "
               "font-size:12px;",
@@ -89,6 +90,9 @@ def context(digest: Digest, chart_cid: str | None) -> dict:
         "d": digest, "s": STYLES, "subject": subject(digest), "period_label": label,
         "period_word": word, "chart_cid": chart_cid,
         "therapy_scope": "" if everything else scope,
+        "quiet_line": "; ".join(
+            t.name + (f" ({t.previous_total} the {word} before)" if t.previous_total else "")
+            for t in digest.quiet_therapies),
     }
 
 
