@@ -276,3 +276,39 @@ def test_login_failure_never_shows_the_password(capsys, polled, monkeypatch):
         code, out, err = run(capsys, "digest", "send", "--today", TODAY)
         assert code == 0, out + err
         assert len(server.accepted) == 1
+
+
+def test_html_part_reads_at_phone_and_desktop_width(capsys, polled, smtp, tmp_path):
+    """The HTML part as a mail client's browser engine shows it: no sideways scroll at 375 px,
+    the chart displayed from its CID part, no script run from a title."""
+    from playwright.sync_api import sync_playwright
+
+    run(capsys, "subscribers", "add", "ana@example.org", "--therapy", "psilocybin")
+    assert run(capsys, "digest", "send", "--today", TODAY)[0] == 0
+    message = smtp.accepted[0]
+    html = message.get_body(("html",)).get_content()
+    image = next(p for p in message.walk() if p.get_content_type() == "image/png")
+    page_file = tmp_path / "digest.html"
+    cid = image["Content-ID"].strip().strip("<>")
+    (tmp_path / "chart.png").write_bytes(image.get_content())
+    page_file.write_text(html.replace(f"cid:{cid}", "chart.png"))  # what a mail client does
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"])
+        try:
+            for width in (1280, 375):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                dialogs = []
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.goto(page_file.as_uri())
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                chart = page.locator("img").first
+                assert chart.evaluate("img => img.naturalWidth") > 0
+                assert chart.evaluate("img => img.getBoundingClientRect().width") <= width
+                assert HOSTILE.split(" \u009b")[0] in page.inner_text("body")
+                assert dialogs == []
+                page.close()
+        finally:
+            browser.close()
