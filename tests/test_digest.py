@@ -297,10 +297,10 @@ def test_html_part_reads_at_phone_and_desktop_width(capsys, polled, smtp, tmp_pa
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update"])
+        dialogs = []
         try:
             for width in (1280, 375):
                 page = browser.new_page(viewport={"width": width, "height": 800})
-                dialogs = []
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
                 page.goto(page_file.as_uri())
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
