@@ -37,17 +37,23 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self, user: str | None = None, password: str | None = None):
+    def __init__(self, user: str | None = None, password: str | None = None, *,
+                 starttls=None, implicit_tls=None):
+        """starttls / implicit_tls: an ssl.SSLContext for STARTTLS, or for TLS from the start."""
         self.mailbox = Mailbox()
         self.port = free_port()
         options = {}
+        if starttls is not None:
+            options.update(tls_context=starttls, require_starttls=True)
+        if implicit_tls is not None:
+            options.update(ssl_context=implicit_tls)
         if user:
             def check(server, session, envelope, mechanism, auth_data):
                 ok = isinstance(auth_data, LoginPassword) and (
                     auth_data.login.decode() == user and auth_data.password.decode() == password)
                 return AuthResult(success=ok, handled=False)
 
-            options = {"authenticator": check, "auth_require_tls": False}
+            options.update(authenticator=check, auth_require_tls=starttls is not None)
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
                                      **options)
 
