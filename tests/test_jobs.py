@@ -212,3 +212,17 @@ def test_manual_run_goes_through_the_lock(capsys, env, db_url):
     (job_run,) = rows(db_url, JobRun)
     assert job_run.status == "failed" and "lock" in job_run.detail.lower()
     assert rows(db_url, Run) == [] or all(r.kind != "poll" for r in rows(db_url, Run))
+
+
+def test_feed_job_runs_by_name(capsys, env, tmp_path, monkeypatch, db_url):
+    assert run(capsys, "init", "--skip-references")[0] == 0
+    schedule = tmp_path / "schedule.toml"
+    schedule.write_text(f'[job.feeds]\ntask = "feed"\ncron = "0 8 * * *"\n'
+                        f'args = {{ out = "{tmp_path / "feeds"}", days = 30 }}\n')
+    monkeypatch.setenv("TRACKER_SCHEDULE", str(schedule))
+    code, out, err = run(capsys, "jobs", "run", "feeds")
+    assert code == 0, err
+    assert "job feeds: ok" in out
+    assert (tmp_path / "feeds" / "all.xml").exists()
+    (job_run,) = rows(db_url, JobRun)
+    assert (job_run.job, job_run.status) == ("feeds", "ok")
