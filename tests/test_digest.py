@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.cli import main
+from tracker.records import CommentCorrection, PublicationType
 from tracker.store import Database, Delivery, Subscriber
 
 from records_factory import META, RCT, make_record
 from smtp_server import SmtpServer
 
+RETRACTION_NOTICE = PublicationType("D016440", "Retraction of Publication")
 TODAY = "2025-06-30"  # a Monday: the digest covers Monday 23 to Sunday 29 June 2025
 HOSTILE = "Psilocybin <script>alert(1)</script> \u009b31mred\u009b0m \u202efor TRD"
 
@@ -47,6 +49,9 @@ def env(monkeypatch, tmp_path, eutils_server, db_url):
                     types=(META,)),
         make_record("90000403", HOSTILE, date(2025, 6, 26), doi="10.1000/<b>x</b>"),
         make_record("90000404", "Psilocybin in TRD: an early cohort", date(2025, 6, 10)),
+        make_record("90000405", "Retraction: Psilocybin in TRD: an early cohort",
+                    date(2025, 6, 27), types=(RETRACTION_NOTICE,),
+                    comments_corrections=(CommentCorrection("RetractionOf", "90000404"),)),
     ])
     return eutils_server
 
@@ -154,7 +159,10 @@ def test_digest_reaches_a_real_smtp_server_once(capsys, polled, smtp):
         assert "Data complete through" in part
         assert "90000402" in part and "90000401" in part  # meta-analysis and RCT
         assert "1 more in the full report" in part
-        assert "90000404" not in part  # created before the period
+        notices = part.index("RETRACTIONS AND OTHER NOTICES" if part is text
+                             else "Retractions and other notices")
+        assert "90000404" not in part[:notices]  # created before the period: no new paper
+        assert "90000404" in part[notices:] and "90000405" in part[notices:]
     assert html.index("90000402") < html.index("90000401")  # the meta-analysis ranks first
     assert "https://doi.org/10.1000/trd.401" in html
     assert "<style" not in html and 'style="' in html
