@@ -61,7 +61,8 @@ def trend_png(report: Report, *, dpi: int = 100) -> bytes:
     sections = [s for s in report.therapies if drawn(s)] or list(report.therapies[:1])
     columns = min(COLUMNS, max(1, len(sections)))
     rows = max(1, math.ceil(len(sections) / columns))
-    figure = Figure(figsize=(3.4 * columns, 2.3 * rows + 0.8), dpi=dpi)
+    # two columns wide at least: the title and the legend do not fit one panel
+    figure = Figure(figsize=(3.4 * max(columns, 2), 2.3 * rows + 0.8), dpi=dpi)
     used = [
         info for info in report.levels
         if any(point.by_level.get(info.value) for s in sections for point in s.trend)
