@@ -210,7 +210,7 @@ def test_manual_run_goes_through_the_lock(capsys, env, db_url):
         database.dispose()
     assert code == 5 and len(err.strip().splitlines()) == 1
     (job_run,) = rows(db_url, JobRun)
-    assert job_run.status == "failed" and "lock" in job_run.detail.lower()
+    assert job_run.status == "failed" and "database is busy" in job_run.detail
     assert rows(db_url, Run) == [] or all(r.kind != "poll" for r in rows(db_url, Run))
 
 
