@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from tracker.cli.app import DAY, App, out, pass_app, wait_option
+from tracker.cli.app import DAY, App, out, pass_app, progress_bar, wait_option
 from tracker.errors import ConfigError, MailError
 
 EXIT_DELIVERY_FAILED = MailError.exit_code
@@ -53,12 +53,14 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
         raise ConfigError("--out is for --dry-run only")
     app.db.require_current()
     lock = nullcontext() if dry_run else run_lock(app.db, "digest", wait=wait)  # dry run: reads
-    with lock:
+    with lock, progress_bar("Digests") as bar:
+        task = bar.add_task("Building and sending digests", total=None)
         results = send_digests(
             app.db, app.baseline, sender_address=app.settings.smtp_from,
             send=None if dry_run else SmtpSender(app.settings).send, today=today or date.today(),
             period=period, dry_run=dry_run, out_dir=out_dir,
             resend_unconfirmed=resend_unconfirmed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in results], indent=2))

@@ -67,8 +67,10 @@ def send_digests(
     send: Callable[[EmailMessage], None] | None, today: date, period: str | None = None,
     dry_run: bool = False, out_dir: Path | None = None, resend_unconfirmed: bool = False,
     now: Callable[[], datetime] = datetime.now,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[DeliveryResult]:
-    """Every due digest for the subscribers of `period` (None: every frequency)."""
+    """Every due digest for the subscribers of `period` (None: every frequency); progress(done,
+    total) is called after each subscriber."""
     with db.session() as session:
         subscribers = list_subscribers(session, FREQUENCY_OF[period] if period else None)
     results = []
@@ -80,6 +82,8 @@ def send_digests(
         else:
             results.append(deliver(db, baseline, subscriber, since, until, sender_address, send,
                                    resend_unconfirmed, now))
+        if progress:
+            progress(len(results), len(subscribers))
     return results
 
 
