@@ -1,7 +1,7 @@
 """The digest's two faces, plain text and HTML, from Jinja2 templates.
 
 Titles, abstracts, DOIs and notices come from PubMed and are untrusted: the HTML template
-autoescapes, and every value either template prints has its control characters removed first.
+autoescapes, and every value either template prints has its control characters made visible.
 Mail clients drop <style> elements, so the HTML's styles are inline, taken from STYLES.
 """
 
@@ -14,8 +14,8 @@ from markupsafe import Markup
 
 from tracker.digest.content import Digest
 from tracker.report.formats import signed, wrap
+from tracker.text import printable
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 FONT = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 STYLES = {
     "body": f"margin:0; padding:0; background:#f4f5f7; font-family:{FONT}; color:#1f2328; "
@@ -54,10 +54,11 @@ PERIOD_LABELS = {"weekly": ("Week", "week"), "monthly": ("Month", "month")}
 
 
 def clean(value: object) -> object:
-    """Control and direction-changing characters removed: nothing may steer a terminal or reader."""
-    if isinstance(value, Markup):  # already escaped (a macro's output): stays markup
-        return Markup(CONTROL.sub("", str(value)))
-    return CONTROL.sub("", value) if isinstance(value, str) else value
+    """Control and direction-changing characters made visible (tracker.text.printable), as in
+    every other output; a macro's output is already made of cleaned values and stays markup."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
 
 
 def environment() -> Environment:
