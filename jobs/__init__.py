@@ -1,6 +1,9 @@
-"""Scheduled jobs (APScheduler): poll, refresh and the weekly digest.
+"""Scheduled jobs (APScheduler 3): poll, refresh, the digest and the feeds, on a schedule a user
+edits without code.
 
-Not built yet: the open issues cover the pipeline the jobs will call (tracker.ingest.poll,
-tracker.ingest.refresh, tracker.report.build_report). Until then, run those from cron with
-`tracker poll` and `tracker refresh`.
+    schedule.toml   the default schedule (cron triggers and arguments, per job)
+    schedule.py     load_schedule: the file read and checked, a Job per entry
+    tasks.py        what each task calls in the library (the same calls as the CLI commands)
+    runner.py       each firing claimed once in job_runs and run under the run lock;
+                    serve(): the scheduler on the database's job store, until told to stop
 """

@@ -19,6 +19,8 @@ LAYERS = (
     ("ingest",),
     ("review",),
     ("report",),
+    ("digest",),
+    ("feed",),
     ("web",),
     ("demo",),
     ("cli",),

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from tracker.demo.run import mark_demo_papers
 from tracker.errors import ConfigError, UnknownTherapyError
 from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
 from tracker.records import (
@@ -25,6 +26,8 @@ from tracker.report import formats as render
 from tracker.report.build import build_report
 from tracker.store.models import NoticeLink, Paper
 from tracker.store.models import Reference as ReferenceRow
+
+from records_factory import mark_searched
 
 NOW = datetime(2025, 6, 2, 9, 30)
 SINCE, UNTIL = date(2025, 5, 19), date(2025, 5, 25)
@@ -58,6 +61,7 @@ def store(db, baseline, items):
             session, [(t, result.ids[r.pmid]) for r, therapies in items for t in therapies],
             run_id=None, now=NOW,
         )
+        mark_searched(session, [t.id for t in baseline.therapies], date(2025, 1, 28), NOW.date())
         return result.ids
 
 
@@ -200,6 +204,9 @@ def test_demo_banner_only_with_demo_papers(db, baseline, papers):
     assert make(db, baseline).demo is False
     assert "DEMO DATA" not in render.render(make(db, baseline), "html")
     store(db, baseline, [(record("90000001", "Demo trial", [RCT], date(2025, 5, 20)), ["vns"])])
+    assert make(db, baseline).demo is False  # a PMID range does not make a paper demo data
+    with db.session() as session:
+        mark_demo_papers(session)  # what the demo does to the papers it wrote
     report = make(db, baseline)
     assert report.demo is True
     for fmt in ("html", "md", "txt"):
@@ -251,9 +258,10 @@ def test_json_follows_the_documented_schema(db, baseline, papers):
     data = json.loads(render.render(make(db, baseline), "json"))
     assert data["schema_version"] == "1"
     assert data["period"] == {
-        "since": "2025-05-19", "until": "2025-05-25", "unit": "week",
-        "previous_since": "2025-05-12", "previous_until": "2025-05-18",
+        "since": "2025-05-19", "until": "2025-05-25", "unit": "week", "label": "2025-W21",
+        "step": "week", "previous_since": "2025-05-12", "previous_until": "2025-05-18",
     }
+    assert data["coverage"] == {"complete": True, "polled_through": "2025-06-02", "gaps": []}
     assert [d["published"] for d in data["baseline"]["documents"]] == ["2025-01-28", "2025-02-28"]
     rtms = next(t for t in data["therapies"] if t["id"] == "rtms")
     assert rtms["totals"]["new"] == 2
@@ -330,7 +338,8 @@ def test_merged_duplicate_links_move_to_the_canonical_paper(db, baseline, papers
         assert session.scalar(select(Paper.canonical_id).where(Paper.pmid == "41000020")) is None
     fus = section(make(db, baseline), "focused_ultrasound")
     assert [p.pmid for p in fus.highlights] == ["41000020"]
-    assert "Focused ultrasound has its first randomised controlled trial." in fus.events
+    assert fus.events == ("Focused ultrasound has its first randomised controlled trial since "
+                          "tracking began.",)  # the test store holds no history
 
 
 def test_pathway_axis_counts_a_paper_once(db, baseline):

@@ -17,6 +17,8 @@ from tracker.records import Author, PaperRecord, PartialDate, PublicationType
 from tracker.report import formats as render
 from tracker.report.build import build_report
 
+from records_factory import mark_searched
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,6 +49,7 @@ def report_file(db, baseline, tmp_path):
         ids = upsert_records(session, records, run_id=None, now=NOW).ids
         link_therapies(session, [("rtms", ids["42000001"]), ("esketamine", ids["42000002"])],
                        run_id=None, now=NOW)
+        mark_searched(session, [t.id for t in baseline.therapies], date(2025, 1, 28), NOW.date())
     with db.session() as session:
         report = build_report(session, baseline, since=date(2025, 5, 19), until=date(2025, 5, 25),
                               generated_at=NOW)

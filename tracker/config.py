@@ -36,9 +36,11 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "paths": ("seeds_dir", "reports_dir"),
     "report": ("baseline_date", "period"),
-    "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls"),
     "review": ("review_rules_off", "review_min_confidence", "exclusion_reasons"),
     "web": ("secret_key",),
+    "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls",
+             "smtp_ssl"),
+    "jobs": ("schedule_file", "timezone"),
 }
 TOML_KEYS = {  # the key as written in tracker.toml when it differs from the field name
     "database_url": "url",
@@ -52,6 +54,8 @@ TOML_KEYS = {  # the key as written in tracker.toml when it differs from the fie
     "smtp_starttls": "starttls",
     "review_rules_off": "rules_off",
     "review_min_confidence": "min_confidence",
+    "smtp_ssl": "ssl",
+    "schedule_file": "schedule",
 }
 ENVIRONMENT = {
     "TRACKER_DATABASE_URL": "database_url",
@@ -66,6 +70,9 @@ ENVIRONMENT = {
     "TRACKER_SMTP_USER": "smtp_user",
     "TRACKER_SMTP_PASSWORD": "smtp_password",
     "TRACKER_SECRET_KEY": "secret_key",
+    "TRACKER_SMTP_FROM": "smtp_from",
+    "TRACKER_SCHEDULE": "schedule_file",
+    "TRACKER_TIMEZONE": "timezone",
 }
 
 
@@ -105,6 +112,9 @@ class Settings:
         "duplicate", "other",
     )
     secret_key: str | None = None  # signs the review page's session cookies
+    smtp_ssl: bool = False  # SMTP over TLS from the first byte (port 465), instead of STARTTLS
+    schedule_file: Path | None = None  # None: jobs/schedule.toml shipped with the tracker
+    timezone: str = "UTC"  # the scheduled jobs' clock (the digest goes out Monday 07:00 here)
     source: str = "defaults"  # where the settings came from, for `tracker config`
 
     @property
@@ -158,7 +168,9 @@ def _coerce(name: str, value: Any) -> Any:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise ValueError
             return tuple(value)
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
+            if value in (None, ""):
+                return None
             return Path(str(value)).expanduser()
         if kind == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -267,6 +279,8 @@ def validate(settings: Settings) -> None:
         raise ConfigError("[review] min_confidence must be between 0 and 1")
     if not settings.exclusion_reasons:
         raise ConfigError("[review] exclusion_reasons must name at least one reason")
+    if settings.smtp_ssl and settings.smtp_starttls:
+        raise ConfigError("smtp: choose ssl or starttls, not both")
     if "://" not in settings.database_url:
         raise ConfigError(
             f"database_url {settings.database_url!r} is not a URL "

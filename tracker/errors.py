@@ -4,7 +4,8 @@ Exit codes (README.md lists them for schedulers):
     0  success                       3  PubMed unreachable or failing after every retry
     1  bad input (config, seeds,     4  incomplete run: records PubMed listed but did not return
        dates, ids, paths, a query)   5  locked: another run is writing to the database
-    2  usage error (unknown option)  70 internal error (a bug: please report it)
+    2  usage error (unknown option)  6  mail: a digest the SMTP server refused or never reached
+                                     70 internal error (a bug: please report it)
                                      130 interrupted
 
     TrackerError                 anything the CLI turns into one line on stderr (exit code 1)
@@ -13,6 +14,7 @@ Exit codes (README.md lists them for schedulers):
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
     │   └── LockedError          another run holds the database's run lock (exit code 5)
+    ├── MailError                the SMTP server cannot be reached or refuses a digest (6)
     ├── IncompleteRunError       a run finished without records PubMed listed (exit code 4)
     └── PubMedError              E-utilities failed after every retry (exit code 3)
         ├── QueryRejectedError   PubMed refused the query itself: bad input (exit code 1)
@@ -73,3 +75,9 @@ class ResponseError(PubMedError):
 
 class TransportError(PubMedError):
     pass
+
+
+class MailError(TrackerError):
+    """The SMTP server could not be reached or refused a message (the password never shown)."""
+
+    exit_code = 6

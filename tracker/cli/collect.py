@@ -11,6 +11,7 @@ import click
 from rich.markup import escape
 from sqlalchemy import select
 
+from tracker.cli import digest
 from tracker.cli.app import (
     DAY,
     App,
@@ -144,6 +145,8 @@ def status(app: App, runs: int, fmt: str) -> None:
     print_listing(fmt, RUN_COLUMNS, run_rows, title="Recent runs", empty="No runs yet.")
     if table_view:
         print_listing(fmt, WATERMARK_COLUMNS, mark_rows, title="Watermarks")
+    if table_view:
+        digest.print_attention(app)
 
 
 @click.command()

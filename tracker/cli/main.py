@@ -19,10 +19,14 @@ from tracker.cli import (
     classifier,
     collect,
     demo,
+    digest,
     duplicates,
+    feed,
+    jobs,
     queue,
     reports,
     serve,
+    subscribers,
     users,
 )
 from tracker.cli.app import App
@@ -50,7 +54,8 @@ for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
     duplicates.duplicates, demo.demo, classifier.classifier, queue.queue, users.users,
-    serve.serve,
+    serve.serve, subscribers.subscribers, digest.digest, feed.feed, jobs.schedule,
+    jobs.jobs_group,
 ):
     cli.add_command(command)
 

@@ -9,12 +9,16 @@ from pathlib import Path
 import click
 
 from tracker.cli.app import DAY, App, out, pass_app
-from tracker.errors import ConfigError
 
 
 @click.command()
-@click.option("--since", type=DAY, help="First day of the period. Default: --until minus 6 days.")
-@click.option("--until", type=DAY, help="Last day of the period. Default: today.")
+@click.option("--period", "unit", type=click.Choice(["week", "month", "quarter", "year"]),
+              help="A calendar period (ISO week, month, quarter, year), compared with the one "
+                   "before. Alone: the last complete one up to the last poll; with --since or "
+                   "--until: the one holding that day. Default unit: [report] period.")
+@click.option("--since", type=DAY, help="First day of a custom window. Default: --until minus "
+                                        "6 days.")
+@click.option("--until", type=DAY, help="Last day of a custom window. Default: today.")
 @click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
               help="Only this therapy (repeatable): an id from `tracker therapies` or an alias.")
 @click.option("--format", "fmt", default="html", show_default=True,
@@ -28,21 +32,30 @@ from tracker.errors import ConfigError
               help="HTML charts: each fitted to its therapy, or one y-scale shared by all so "
                    "therapies compare at a glance.")
 @pass_app
-def report(app: App, since, until, therapy_ids, fmt: str, output: Path | None,
+def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | None,
            chart_scale: str) -> None:
-    """Report how the evidence for each therapy changed in a period."""
+    """Report how the evidence for each therapy changed in a period.
+
+    Without options: the last complete calendar period (ISO week, or the unit set by [report]
+    period) that ends on or before the last poll. Days never polled are shown as "not polled",
+    never as zero.
+    """
+    from tracker.evidence import coverage
     from tracker.report import EXPORTS, build_report, export, render, write
+    from tracker.report.windows import choose_window
 
     selected = app.check_therapies(therapy_ids)
-    until = until or date.today()
-    since = since or date.fromordinal(until.toordinal() - 6)
-    if since > until:
-        raise ConfigError(f"--since {since} is after --until {until}")
+    today = date.today()
     app.db.require_current()
     with app.db.session() as session:
-        data = build_report(session, app.baseline, since=since, until=until,
-                            therapy_ids=selected, period=app.settings.period,
-                            generated_at=datetime.now())
+        ids = [t.id for t in app.baseline.select(selected)]
+        last_poll = coverage(session, ids, today, today).polled_through
+        window = choose_window(since=since, until=until, unit=unit,
+                               default_unit=app.settings.period, last_poll=last_poll,
+                               today=today)
+        step = app.settings.period if window.unit == "custom" else window.step
+        data = build_report(session, app.baseline, since=window.since, until=window.until,
+                            therapy_ids=selected, period=step, generated_at=datetime.now())
     if output is not None and str(output) == "-":
         text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
         sys.stdout.write(text)

@@ -1,6 +1,7 @@
 """Demo records for the offline demo: invented papers in PubMed's shape, clearly marked as demo.
 
-PMIDs start at 90,000,001 (tracker.store.DEMO_PMID_START), a range PubMed has not used; every
+PMIDs start at 90,000,001, a range PubMed has not used yet (the store marks demo papers by the
+demo that wrote them, never by this range); every
 record carries the keyword DEMO_KEYWORD and the journal names say "Demo". The set comes in two
 waves so the demo can show a second poll finding what appeared after the first.
 """

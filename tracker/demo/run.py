@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import update
+
 from tracker.baseline import load_baseline
 from tracker.config import Settings, validate
 from tracker.demo.data import FIRST_POLL_UNTIL, REPORT_SINCE, SECOND_POLL_UNTIL, demo_waves
@@ -16,7 +18,7 @@ from tracker.demo.server import EutilsServer
 from tracker.ingest import PollSummary, initialise, poll, refresh
 from tracker.pubmed.eutils import EutilsClient
 from tracker.report import FORMATS, build_report, write
-from tracker.store import Database
+from tracker.store import Database, Paper
 
 
 @dataclass
@@ -51,6 +53,13 @@ def _describe(summary: PollSummary) -> str:
         f"{summary.fetched} records fetched, {summary.duplicates} duplicate link(s)"
     )
     return "\n".join(lines)
+
+
+def mark_demo_papers(session) -> int:
+    """Every paper in the demo's own database came from the demo: say so on each, so reports
+    carry the DEMO banner whatever their window (not judged by a PMID range real PMIDs will
+    reach one day)."""
+    return session.execute(update(Paper).values(is_demo=True)).rowcount
 
 
 def run_demo(
@@ -99,6 +108,9 @@ def run_demo(
                             period=settings.period)
         echo(f"refresh: {refreshed.describe()}")
         requests = len(server.requests)
+
+    with db.session() as session:
+        mark_demo_papers(session)
 
     with db.session() as session:
         report = build_report(session, baseline, since=REPORT_SINCE, until=SECOND_POLL_UNTIL,

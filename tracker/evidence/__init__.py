@@ -15,11 +15,13 @@ Across stored papers (read and write the store):
     notice_links.py     notices linked to the papers they concern; retractions applied
     duplicate_links.py  duplicate pairs found, and the decisions people make on them
     snapshots.py        per-therapy counts per period, and the events between periods
+    coverage.py         which days each therapy has been searched; gaps in a window
     reclassify.py       every paper's evidence re-derived from its raw record, offline
     training.py         the level model trained on the store's indexed papers, saved, loaded
 """
 
 from tracker.evidence.classify import classify
+from tracker.evidence.coverage import Coverage, Gap, coverage, record_window
 from tracker.evidence.duplicate_links import (
     DuplicateFinder,
     DuplicateRow,
@@ -77,8 +79,10 @@ __all__ = [
     "WITHDRAWING",
     "BaselineNotice",
     "Classification",
+    "Coverage",
     "DuplicateFinder",
     "DuplicateRow",
+    "Gap",
     "Level",
     "LevelModel",
     "TrainingRefused",
@@ -87,6 +91,7 @@ __all__ = [
     "classify_text",
     "combine",
     "current_model_row",
+    "coverage",
     "decide",
     "detect_for_papers",
     "events",
@@ -103,6 +108,7 @@ __all__ = [
     "read_ahead",
     "rebuild_snapshots",
     "reclassify_all",
+    "record_window",
     "sample_size",
     "train_and_save",
     "trial_registry_ids",

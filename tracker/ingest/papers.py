@@ -23,15 +23,10 @@ from tracker.store import (
     decompress,
 )
 
-DEMO_PMID_START = 90_000_000  # PubMed has not reached this range; demo and synthetic data live here
 TRACKED_FIELDS = (
     "version", "medline_status", "publication_types", "mesh", "level", "level_source",
     "retracted", "title", "doi", "comments_corrections",
 )
-
-
-def is_demo_pmid(pmid: str) -> bool:
-    return pmid.isdigit() and int(pmid) >= DEMO_PMID_START
 
 
 def paper_columns(record: PaperRecord, model=None) -> dict:
@@ -87,7 +82,6 @@ def paper_columns(record: PaperRecord, model=None) -> dict:
         "doi": record.doi,
         "pmcid": record.pmcid,
         "raw_xml": compress(record.raw_xml),
-        "is_demo": is_demo_pmid(record.pmid),
         "deleted": False,
         "doi_norm": fp.doi,
         "pmcid_norm": fp.pmcid,

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.evidence import DuplicateFinder, link_notices, rebuild_snapshots
+from tracker.evidence import DuplicateFinder, link_notices, rebuild_snapshots, record_window
 from tracker.ingest.papers import (
     link_therapies,
     mark_deleted,
@@ -234,6 +234,8 @@ def _finish(
         for plan in plans:
             if plan.missing:
                 continue  # re-cover this window next time
+            record_window(session, plan.therapy.id, plan.start, min(plan.end, finished.date()),
+                          run_id=run_id, searched_at=finished)
             mark = session.get(Watermark, plan.therapy.id)
             if mark is None:
                 session.add(Watermark(

@@ -18,9 +18,21 @@ from sqlalchemy.orm import Session, defer
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
-from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
+from tracker.evidence import (
+    LEVELS_BY_RANK,
+    ON_NOTICE,
+    PERIODS,
+    WITHDRAWING,
+    Coverage,
+    Gap,
+    Level,
+    coverage,
+    events,
+    periods,
+)
 from tracker.records import doi_url, normal_doi
 from tracker.report.citation import issns_of
+from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
@@ -185,6 +197,13 @@ class TherapySection:
     events: tuple[str, ...]
     retracted: int  # papers of this therapy retracted in the period
     trend: tuple[TrendPoint, ...]
+    gaps: tuple[Gap, ...] = ()  # days of the window never searched for this therapy
+    previous_polled: bool = True  # every day of the previous window was searched
+    history_complete: bool = False  # its whole PubMed history was searched
+
+    @property
+    def polled(self) -> bool:
+        return not self.gaps
 
     @property
     def new_total(self) -> int:
@@ -271,6 +290,13 @@ class Report:
     pathways: tuple[PathwayItem, ...] = ()
     prisma: dict | None = None  # screening counts, tracker.review.prisma_for_report
     schema_version: str = SCHEMA_VERSION
+    coverage: Coverage | None = None  # which days of the window were searched
+    unit: str = "custom"  # the window's calendar period (week, month, quarter, year) or custom
+    label: str = ""  # the period as a reader names it: 2025-W01, 2025-07, 2025-Q3, 2025
+
+    @property
+    def gaps(self) -> tuple[Gap, ...]:
+        return tuple(self.coverage.gaps) if self.coverage else ()
 
     @property
     def papers(self) -> tuple[PaperItem, ...]:
@@ -550,9 +576,12 @@ def build_report(
     therapies = baseline.select(therapy_ids)
     ids = [t.id for t in therapies]
     names = {t.id: t.name for t in baseline.therapies}
-    prev_since, prev_until = previous_window(since, until)
+    window = window_of(since, until)
+    prev_since, prev_until = window.previous_since, window.previous_until
     baseline_date = baseline.start_date
 
+    covered = coverage(session, ids, since, until)
+    covered_before = coverage(session, ids, prev_since, prev_until)
     papers, links = load_papers(session, ids)
     counted = {pid: p for pid, p in papers.items() if counts_as_evidence(p)}
     notices = collect_notices(session, papers, links)
@@ -595,14 +624,17 @@ def build_report(
         after = count_levels(mine, None, until)
         found = events(therapy.name, Counter(before), Counter(after),
                        at_baseline[Level.SYSTEMATIC_REVIEW.value], retracted)
+        history = therapy.id in covered.history_complete
         sections.append(TherapySection(
             id=therapy.id, name=therapy.name, category=therapy.category, status=therapy.status,
             new_by_level=count_levels(new, since, until),
             previous_by_level=count_levels(mine, prev_since, prev_until),
             cumulative_by_level=after, at_baseline_by_level=at_baseline,
             highlights=highlights, others=groups, notices=my_notices,
-            events=tuple(e["text"] for e in found), retracted=retracted,
+            events=tuple(event_text(e, history) for e in found), retracted=retracted,
             trend=tuple(TrendPoint(d, count_levels(mine, None, d)) for d in days),
+            gaps=tuple(covered.gaps_of(therapy.id)),
+            previous_polled=not covered_before.gaps_of(therapy.id), history_complete=history,
         ))
 
     excluded = []
@@ -615,20 +647,29 @@ def build_report(
                                        issns.get(paper.id)))
     excluded.sort(key=lambda i: (i.created, i.pmid))
     pathways = pathway_items(baseline, therapies, counted, links, since, until)
-    shown = {p.pmid for s in sections for p in s.highlights}
-    shown |= {p.pmid for s in sections for g in s.others for p in g.papers}
-    shown |= {p.pmid for p in excluded}
-    shown |= {n.paper_pmid for s in sections for n in s.notices}
-    shown |= {n.notice_pmid for s in sections for n in s.notices if n.notice_pmid}
-    demo = any(p.is_demo for p in papers.values() if p.pmid in shown)
+    # demo data is marked by the demo that wrote it, and a demo database stays one whatever
+    # the window
+    demo = session.scalar(select(Paper.id).where(Paper.is_demo.is_(True)).limit(1)) is not None
 
     return Report(
         since=since, until=until, previous_since=prev_since, previous_until=prev_until,
-        period=period, generated_at=generated_at, baseline_date=baseline_date,
+        period=period, generated_at=generated_at, unit=window.unit, label=window.label,
+        baseline_date=baseline_date,
         documents=baseline.documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
         excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
         prisma=prisma_for_report(session, ids, since, until),
+        coverage=covered,
     )
+
+
+HISTORY_EVENTS = ("first_rct", "first_systematic_review")
+
+
+def event_text(event: dict, history_complete: bool) -> str:
+    """A "first ..." is only true of PubMed when the therapy's whole history was searched."""
+    if event["kind"] in HISTORY_EVENTS and not history_complete:
+        return event["text"].removesuffix(".") + " since tracking began."
+    return event["text"]
 
 
 def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from tracker.errors import ConfigError
 from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
 from tracker.report.charts import trend_charts
+from tracker.report.coverage_view import change_text, coverage_line, gap_alerts, new_text
 from tracker.report.exports import CSV_COLUMNS, cell, to_bibtex, to_csv, to_ris  # noqa: F401
 from tracker.text import printable
 
@@ -90,6 +91,8 @@ def environment() -> Environment:
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend,
                        source_line=source_line, readable_reason=without_mesh_uis)
+    env.globals.update(coverage_line=coverage_line, gap_alerts=gap_alerts, new_text=new_text,
+                       change_text=change_text)
     return env
 
 
@@ -197,6 +200,10 @@ def therapy_to_dict(section: TherapySection) -> dict:
         ],
         "events": list(section.events),
         "retracted": section.retracted,
+        "polled": section.polled,
+        "previous_polled": section.previous_polled,
+        "history_complete": section.history_complete,
+        "gaps": [g.to_dict() for g in section.gaps],
         "trend": [{"date": _day(p.day), "cumulative": p.by_level} for p in section.trend],
     }
 
@@ -206,12 +213,14 @@ def report_to_dict(report: Report) -> dict:
     return {
         "schema_version": report.schema_version,
         "period": {
-            "since": _day(report.since), "until": _day(report.until), "unit": report.period,
+            "since": _day(report.since), "until": _day(report.until), "unit": report.unit,
+            "label": report.label, "step": report.period,
             "previous_since": _day(report.previous_since),
             "previous_until": _day(report.previous_until),
         },
         "generated_at": _day(report.generated_at),
         "demo": report.demo,
+        "coverage": report.coverage.to_dict() if report.coverage else None,
         "alerts": list(report.alerts),
         "baseline": {
             "date": _day(report.baseline_date),

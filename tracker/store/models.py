@@ -259,7 +259,7 @@ class Snapshot(Base):
     built_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-# --- level classifier (issue 17) -----------------------------------------------------------
+# --- level classifier: the trained model of the store's indexed papers --------------------------
 
 
 class LevelModelRow(Base):
@@ -351,3 +351,83 @@ class Reviewer(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- digest: subscribers, deliveries, scheduled job runs ---------------------------------------
+
+
+class Subscriber(Base):
+    """Someone who receives the digest: which therapies, how often, in what form."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    therapies: Mapped[list] = mapped_column(JSON, default=list)  # empty: every therapy
+    format: Mapped[str] = mapped_column(String(10), default="html")  # html | text
+    frequency: Mapped[str] = mapped_column(String(10), default="weekly")  # weekly | monthly
+    max_items: Mapped[int] = mapped_column(Integer, default=20)
+    send_if_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Delivery(Base):
+    """One digest for one subscriber and period: decided, then sent exactly once.
+
+    status: sending (decided, SMTP not confirmed yet), sent, failed (retried on the next run),
+    empty (nothing new and the subscriber asked not to be sent empty digests), unconfirmed (a
+    run died while sending: the SMTP server may or may not have the message; never resent
+    automatically).
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_email: Mapped[str] = mapped_column(String(320))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("subscriber_email", "period_start", "period_end", name="uq_delivery"),
+    )
+
+
+class JobRun(Base):
+    """One firing of a scheduled job, claimed once however many schedulers are running."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # ok, failed, interrupted
+    detail: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (UniqueConstraint("job", "scheduled_for", name="uq_job_run"),)
+
+
+# Coverage: which days each therapy has been searched
+
+
+class SearchedWindow(Base):
+    """Days a successful run searched for one therapy; `start` None means no lower bound (its
+    whole PubMed history). Coverage is the union of these, so an unpolled day is never read as
+    a day with nothing new."""
+
+    __tablename__ = "searched_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), index=True)
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    searched_at: Mapped[datetime] = mapped_column(DateTime)

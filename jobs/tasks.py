@@ -1,0 +1,85 @@
+"""What each scheduled task does: the same library calls as `tracker poll`, `refresh`,
+`digest send` and `feed`, with the job's arguments. Each returns a one-line summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from tracker.baseline import Baseline
+from tracker.config import Settings
+from tracker.errors import ConfigError, IncompleteRunError, MailError
+from tracker.store import Database
+
+
+@dataclass
+class JobContext:
+    """What a job needs, built once by the process that runs the jobs."""
+
+    settings: Settings
+    baseline: Baseline
+    db: Database
+    jobs: dict = field(default_factory=dict)  # name -> jobs.schedule.Job
+    lock_wait: float = 600.0  # seconds a job waits for another run's lock
+
+    def client(self):
+        from tracker.pubmed.eutils import EutilsClient
+
+        if self.settings.talks_to_ncbi and not self.settings.email:
+            raise ConfigError("NCBI asks every client for a contact e-mail: set NCBI_EMAIL or "
+                              "[pubmed] email in tracker.toml")
+        return EutilsClient(self.settings)
+
+
+def poll(ctx: JobContext, args: dict, today: date) -> str:
+    from tracker.ingest import poll as run_poll
+
+    for therapy_id in args.get("therapies", []):
+        ctx.baseline.therapy(therapy_id)
+    summary = run_poll(ctx.db, ctx.client(), ctx.baseline,
+                       therapy_ids=args.get("therapies") or None, today=today,
+                       batch_size=ctx.settings.batch_size, period=ctx.settings.period)
+    line = (f"run {summary.run_id} {summary.status}: {summary.fetched} fetched, "
+            f"{summary.new_papers} new papers")
+    if summary.status == "incomplete":
+        raise IncompleteRunError(line + "; the next poll asks again for what PubMed left out")
+    return line
+
+
+def refresh(ctx: JobContext, args: dict, today: date) -> str:
+    from tracker.ingest import refresh as run_refresh
+
+    summary = run_refresh(ctx.db, ctx.client(), ctx.baseline, today=today,
+                          period=ctx.settings.period)
+    return " ".join(summary.describe().split())
+
+
+def digest(ctx: JobContext, args: dict, today: date) -> str:
+    from tracker.digest import SmtpSender, send_digests
+
+    results = send_digests(ctx.db, ctx.baseline, sender_address=ctx.settings.smtp_from,
+                           send=SmtpSender(ctx.settings).send, today=today,
+                           period=args.get("period"))
+    counts = Counter(r.status for r in results)
+    line = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no subscribers"
+    if counts["failed"]:
+        raise MailError(f"{line}; failed deliveries are retried on the next run")
+    return line
+
+
+def feed(ctx: JobContext, args: dict, today: date) -> str:
+    from tracker.feed import build_feeds, feed_entries, write_feeds
+
+    since = today - timedelta(days=args.get("days", 90) - 1)
+    now = datetime.now()
+    with ctx.db.session() as session:
+        entries = feed_entries(session, ctx.baseline, since=since, until=today,
+                               period=ctx.settings.period, generated_at=now)
+    out = Path(args["out"]) if "out" in args else ctx.settings.reports_dir / "feeds"
+    paths = write_feeds(build_feeds(ctx.baseline, entries, generated_at=now), out)
+    return f"{len(paths)} feeds, {len(entries)} entries in {out}"
+
+
+TASKS = {"poll": poll, "refresh": refresh, "digest": digest, "feed": feed}

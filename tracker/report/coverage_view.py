@@ -1,0 +1,56 @@
+"""What the report says about coverage, worded once for every format: an unpolled day is
+"not polled", never 0."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tracker.report.build import Report, TherapySection
+
+NOT_POLLED = "not polled"
+
+
+def coverage_line(report: Report) -> str:
+    """The sentence near the top: how far the data reaches."""
+    covered = report.coverage
+    if covered is None or covered.polled_through is None:
+        return "Data complete through: not polled yet for every therapy shown."
+    return f"Data complete through {covered.polled_through.isoformat()}."
+
+
+def gap_alerts(report: Report) -> list[str]:
+    """One alert per unpolled stretch, naming the therapies it affects."""
+    names = {t.id: t.name for t in report.therapies}
+    by_span: dict[tuple, list[str]] = defaultdict(list)
+    for gap in report.gaps:
+        by_span[(gap.since, gap.until)].append(names.get(gap.therapy, gap.therapy))
+    alerts = []
+    for (since, until), therapies in sorted(by_span.items()):
+        first, last = since.isoformat(), until.isoformat()
+        span = first if since == until else f"{first} to {last}"
+        alerts.append(f"Not polled {span} for {', '.join(therapies)}: counts there are "
+                      f"unknown, not zero. `tracker poll --since {first} --until {last}` "
+                      "fills the gap.")
+    return alerts
+
+
+def whole_window_unpolled(section: TherapySection, report: Report) -> bool:
+    return any(g.since <= report.since and g.until >= report.until for g in section.gaps)
+
+
+def new_text(section: TherapySection, report: Report) -> str:
+    """The therapy's new-paper count, or why there is none to give."""
+    if section.polled:
+        return str(section.new_total)
+    if whole_window_unpolled(section, report):
+        return NOT_POLLED
+    return f"{section.new_total} (partly {NOT_POLLED})"
+
+
+def change_text(section: TherapySection) -> str | None:
+    """None when both windows were polled (show the signed change); else the reason."""
+    if not section.polled:
+        return NOT_POLLED
+    if not section.previous_polled:
+        return f"previous {NOT_POLLED}"
+    return None
