@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.baseline import Baseline
 from tracker.cli.app import App, out, pass_app
@@ -13,22 +13,29 @@ from tracker.cli.app import App, out, pass_app
 @click.command()
 @pass_app
 def therapies(app: App) -> None:
-    """List the tracked therapies with their paper counts and watermarks."""
-    from tracker.store import Paper, TherapyPaper, Watermark
+    """List the tracked therapies: papers tracked / counted, and how far each was polled.
+
+    "tracked" is every paper the therapy's searches found; "counted" follows the report's
+    counting rule (no notices, retracted, deleted, excluded or duplicate papers).
+    """
+    from tracker.report.counting import tracked_and_counted
+    from tracker.store import Watermark
 
     app.db.require_current()
+    ids = [t.id for t in app.baseline.therapies]
     with app.db.session() as session:
-        counts = dict(session.execute(
-            select(TherapyPaper.therapy_id, func.count())
-            .join(Paper, Paper.id == TherapyPaper.paper_id)
-            .where(Paper.canonical_id.is_(None), Paper.deleted.is_(False))
-            .group_by(TherapyPaper.therapy_id)
-        ).all())
+        counts = tracked_and_counted(session, ids)
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
-    table = Table("id", "therapy", "category", "status", "papers", "polled through")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for heading in ("therapy", "category", "status"):
+        table.add_column(heading)
+    table.add_column("tracked / counted", justify="right", no_wrap=True)
+    table.add_column("polled through", no_wrap=True)
     for t in app.baseline.therapies:
         mark = marks.get(t.id)
-        table.add_row(t.id, t.name, t.category, t.status, str(counts.get(t.id, 0)),
+        tracked, counted = counts[t.id]
+        table.add_row(t.id, t.name, t.category, t.status, f"{tracked} / {counted}",
                       mark.isoformat() if mark else "never")
     out.print(table)
 

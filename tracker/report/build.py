@@ -101,6 +101,7 @@ class PaperItem:
     therapies: tuple[str, ...]
     inclusion: str = "undecided"
     exclusion_reason: str | None = None
+    possible_duplicate_of: str | None = None  # the older PMID; this one is not counted
 
     @property
     def pubmed_url(self) -> str:
@@ -332,7 +333,8 @@ def author_names(paper: Paper) -> tuple[str, ...]:
     return tuple(n for n in names if n)
 
 
-def paper_item(paper: Paper, therapies: tuple[str, ...]) -> PaperItem:
+def paper_item(paper: Paper, therapies: tuple[str, ...],
+               possible_duplicate_of: str | None = None) -> PaperItem:
     info = LEVEL_BY_VALUE.get(paper.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value])
     abstract = "\n".join(
         f"{s['label']}: {s['text']}" if s.get("label") else s.get("text", "")
@@ -347,6 +349,7 @@ def paper_item(paper: Paper, therapies: tuple[str, ...]) -> PaperItem:
         design=paper.design, sample_size=paper.sample_size,
         trial_ids=tuple(paper.trial_ids or ()), is_demo=paper.is_demo, therapies=therapies,
         inclusion=paper.inclusion, exclusion_reason=paper.exclusion_reason,
+        possible_duplicate_of=possible_duplicate_of,
     )
 
 
@@ -550,8 +553,9 @@ def build_report(
 
     covered = coverage(session, ids, since, until)
     covered_before = coverage(session, ids, prev_since, prev_until)
-    papers, links = load_papers(session, ids)
-    counted = {pid: p for pid, p in papers.items() if counts_as_evidence(p)}
+    from tracker.report.counting import counted_papers  # it builds on this module's rule
+
+    papers, links, counted, doubtful = counted_papers(session, ids)
     notices = collect_notices(session, papers, links)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}
@@ -566,8 +570,12 @@ def build_report(
     for therapy in therapies:
         mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
         new = [p for p in mine if since <= created_on(p) <= until]
+        listed = new + [  # possible duplicates: listed with their pair, not counted
+            papers[pid] for pid in doubtful
+            if therapy.id in links.get(pid, ()) and since <= created_on(papers[pid]) <= until
+        ]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id]))) for p in new),
+            (paper_item(p, tuple(sorted(links[p.id])), doubtful.get(p.id)) for p in listed),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)

@@ -147,6 +147,7 @@ def paper_to_dict(paper: PaperItem) -> dict:
         "trial_ids": list(paper.trial_ids), "therapies": list(paper.therapies),
         "is_demo": paper.is_demo, "inclusion": paper.inclusion,
         "exclusion_reason": paper.exclusion_reason,
+        "possible_duplicate_of": paper.possible_duplicate_of,
     }
 
 
