@@ -48,6 +48,7 @@ NOTICE_LABELS = {
     "erratum": "Erratum",
     "update": "Update",
     "comment": "Comment",
+    "removed": "Removed from PubMed",
 }
 
 
@@ -399,6 +400,12 @@ def load_papers(session: Session, therapy_ids: list[str]):
 
 def retraction_days(session: Session, paper_ids: list[int]) -> dict[int, date]:
     """The day each paper's retracted flag turned on, from the change history."""
+    return change_days(session, paper_ids, "retracted")
+
+
+def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, date]:
+    """The day each paper's `flag` (retracted, deleted) last turned on, from the change
+    history."""
     days: dict[int, date] = {}
     if not paper_ids:
         return days
@@ -406,7 +413,8 @@ def retraction_days(session: Session, paper_ids: list[int]) -> dict[int, date]:
         for paper_id, changed_at, new in session.execute(
             select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
             .where(PaperChange.paper_id.in_(paper_ids[start:start + 500]))
-            .where(PaperChange.field == "retracted")
+            .where(PaperChange.field == flag)
+            .order_by(PaperChange.changed_at)
         ):
             if new:
                 days[paper_id] = changed_at.date()
@@ -468,6 +476,10 @@ def collect_notices(
         )
         add("retraction", paper.pmid, notice_pmid,
             days.get(paper.id, paper.date_revised or created_on(paper)))
+    removed = [p for p in papers.values() if p.deleted]
+    days = change_days(session, [p.id for p in removed], "deleted")
+    for paper in removed:  # PubMed no longer has it: it stopped counting on that day
+        add("removed", paper.pmid, None, days.get(paper.id, paper.updated_at.date()))
     return list(found.values())
 
 
