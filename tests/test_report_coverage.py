@@ -131,7 +131,15 @@ def test_the_demo_database_reports_as_demo_whatever_the_window(capsys, tmp_path,
     result = run_demo(tmp_path / "demo", seeds_dir=default_seeds_dir(), echo=lambda _: None)
     demo_json = json.loads(next(p for p in result.others if p.suffix == ".json").read_text())
     assert demo_json["demo"] is True and demo_json["coverage"]["complete"] is True
+    events = {t["id"]: t["events"] for t in demo_json["therapies"]}
+    # the history backfill found DBS's 2014 trial: June's DBS trial is not its first
+    assert not any("First randomised" in e for e in events["dbs"])
+    assert "First randomised controlled trial for Focused ultrasound" in events[
+        "focused_ultrasound"]
+    dbs = next(t for t in demo_json["therapies"] if t["id"] == "dbs")
+    assert dbs["history_complete"] is True and dbs["totals"]["at_baseline"] == 2
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
     old = report_json(capsys, "--since", "2019-01-01", "--until", "2019-01-31")
     assert old["demo"] is True  # no demo paper in the window, still the demo database
-    assert old["therapies"][0]["polled"] is False
+    assert old["therapies"][0]["polled"] is True  # searched by the history backfill
+    assert old["therapies"][0]["totals"]["new"] == 0

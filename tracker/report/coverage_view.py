@@ -54,3 +54,14 @@ def change_text(section: TherapySection) -> str | None:
     if not section.previous_polled:
         return f"previous {NOT_POLLED}"
     return None
+
+
+def history_line(report: Report) -> str:
+    """Whether totals and "first" events cover PubMed's whole history or only tracking time."""
+    partial = [t.name for t in report.therapies if not t.history_complete]
+    if not partial:
+        return ("Totals cover each therapy's whole PubMed history; \"at baseline\" is the "
+                f"evidence as it stood on {report.baseline_date.isoformat()}.")
+    return (f"History before tracking began not searched for {', '.join(partial)}: their totals "
+            "and \"first\" events count only papers since tracking began (`tracker init` "
+            "backfills it).")

@@ -20,7 +20,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tracker.errors import ConfigError
 from tracker.report.build import PaperItem, Report, TherapySection
 from tracker.report.charts import trend_data_uri
-from tracker.report.coverage_view import change_text, coverage_line, gap_alerts, new_text
+from tracker.report.coverage_view import (
+    change_text,
+    coverage_line,
+    gap_alerts,
+    history_line,
+    new_text,
+)
 
 FORMATS = ("html", "md", "txt", "json", "ris", "csv")
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "txt": "report.txt.j2"}
@@ -78,7 +84,7 @@ def environment() -> Environment:
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend)
     env.globals.update(coverage_line=coverage_line, gap_alerts=gap_alerts, new_text=new_text,
-                       change_text=change_text)
+                       change_text=change_text, history_line=history_line)
     return env
 
 
