@@ -10,6 +10,13 @@ from tracker.report.build import Report, TherapySection
 NOT_POLLED = "not polled"
 
 
+def period_name(report: Report) -> str:
+    """"month 2025-06: " for a calendar period, nothing for a custom window."""
+    if report.unit == "custom" or not report.label:
+        return ""
+    return f"{report.unit} {report.label}: "
+
+
 def coverage_line(report: Report) -> str:
     """The sentence near the top: how far the data reaches."""
     covered = report.coverage
@@ -28,9 +35,10 @@ def gap_alerts(report: Report) -> list[str]:
     for (since, until), therapies in sorted(by_span.items()):
         first, last = since.isoformat(), until.isoformat()
         span = first if since == until else f"{first} to {last}"
-        alerts.append(f"Not polled {span} for {', '.join(therapies)}: counts there are "
-                      f"unknown, not zero. `tracker poll --since {first} --until {last}` "
-                      "fills the gap.")
+        who = ("every therapy" if len(therapies) == len(report.therapies) > 1
+               else ", ".join(therapies))
+        alerts.append(f"Not polled {span} for {who}: counts there are unknown, not zero. "
+                      f"Fill the gap with: tracker poll --since {first} --until {last}")
     return alerts
 
 

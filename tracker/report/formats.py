@@ -26,6 +26,7 @@ from tracker.report.coverage_view import (
     gap_alerts,
     history_line,
     new_text,
+    period_name,
 )
 
 FORMATS = ("html", "md", "txt", "json", "ris", "csv")
@@ -84,7 +85,8 @@ def environment() -> Environment:
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend)
     env.globals.update(coverage_line=coverage_line, gap_alerts=gap_alerts, new_text=new_text,
-                       change_text=change_text, history_line=history_line)
+                       change_text=change_text, history_line=history_line,
+                       period_name=period_name)
     return env
 
 
