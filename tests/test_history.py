@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from cli_run import run
 
 from tracker.config import default_seeds_dir
+from tracker.evidence import load_snapshots
+from tracker.store.database import Database
 
 from records_factory import RCT, make_record
 
@@ -22,6 +24,14 @@ status = "approved"
 aliases = ["ECT"]
 query = \'\'\'"Electroconvulsive Therapy"[mh] OR electroconvulsive[tiab]\'\'\'
 '''
+
+
+def snapshot_events(db_url: str, therapy_id: str) -> list[str]:
+    database = Database(db_url)
+    with database.session() as session:
+        found = load_snapshots(session, [therapy_id], date(2025, 1, 1), date(2025, 12, 31))
+    database.dispose()
+    return [e["text"] for s in found.get(therapy_id, []) for e in s.events]
 
 
 def report_json(capsys, *argv):
@@ -68,7 +78,8 @@ def test_init_backfills_a_history_past_the_paging_limit(capsys, cli_env):
     assert "already searched" in out
 
 
-def test_no_history_is_remembered_and_firsts_say_since_tracking_began(capsys, cli_env):
+def test_no_history_is_remembered_and_firsts_say_since_tracking_began(capsys, cli_env,
+                                                                      db_url):
     cli_env.add_records([psilocybin("90001001", date(2015, 3, 2), types=(RCT,)),
                          psilocybin("90001002", date(2025, 6, 10), types=(RCT,))])
     assert run(capsys, "init", "--no-history")[0] == 0
@@ -83,6 +94,8 @@ def test_no_history_is_remembered_and_firsts_say_since_tracking_began(capsys, cl
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--period", "month",
                        "--format", "txt", "--output", "-")
     assert "History before tracking began not searched for Psilocybin" in out
+    assert "First randomised controlled trial for Psilocybin since tracking began" in (
+        snapshot_events(db_url, "psilocybin"))
 
     assert run(capsys, "init")[0] == 0  # without --no-history: the history is backfilled
     data = report_json(capsys, "--therapy", "psilocybin", "--period", "month")
@@ -109,7 +122,7 @@ def test_a_therapy_added_later_is_backfilled_on_its_first_poll(capsys, cli_env, 
         handle.write(ECT)
     code, out, err = run(capsys, "poll", "--therapy", "ect", "--until", "2025-06-30")
     assert code == 0, err
-    assert "ect" in out and "1800-01-01 – 2025-06-30: 1 found, 1 new papers" in out
+    assert "ect" in out and "whole history to 2025-06-30: 1 found, 1 new papers" in out
     data = report_json(capsys, "--therapy", "ect", "--period", "month", "--until", "2025-06-30")
     assert data["therapies"][0]["history_complete"] is True
     assert data["therapies"][0]["totals"]["cumulative"] == 1

@@ -43,12 +43,12 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
     if dry_run:
         table = Table("therapy", "window", "count", "query as PubMed translated it")
         for p in summary.therapies:
-            table.add_row(p.therapy.id, f"{p.start} – {p.end}", str(p.found),
+            table.add_row(p.therapy.id, window_text(p), str(p.found),
                           p.search.translation if p.search else "")
         out.print(table)
         return
     for p in summary.therapies:
-        line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
+        line = (f"{p.therapy.id:<20} {window_text(p)}: {p.found} found, "
                 f"{p.new_papers} new papers, {p.new_links} new links")
         if p.missing:
             line += f", {len(p.missing)} not returned by PubMed (window kept for next poll)"
@@ -56,6 +56,15 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
     out.print(f"Run {summary.run_id}: {summary.status}; fetched {summary.fetched} records, "
               f"{summary.new_papers} new papers, {summary.duplicates} duplicate link(s), "
               f"{summary.deleted} deleted.")
+
+
+def window_text(plan) -> str:
+    """A poll's window; a search with no lower bound is the therapy's whole history."""
+    from tracker.ingest.poll import HISTORY_START
+
+    if plan.start <= HISTORY_START:
+        return f"whole history to {plan.end}"
+    return f"{plan.start} – {plan.end}"
 
 
 @click.command()

@@ -53,6 +53,7 @@ from tracker.evidence.snapshots import (
     period_bounds,
     periods,
     rebuild_snapshots,
+    worded_for_history,
 )
 from tracker.evidence.text_rules import classify_text
 
@@ -92,4 +93,5 @@ __all__ = [
     "record_window",
     "sample_size",
     "trial_registry_ids",
+    "worded_for_history",
 ]

@@ -28,6 +28,7 @@ from tracker.evidence import (
     coverage,
     events,
     periods,
+    worded_for_history,
 )
 from tracker.report.windows import window_of
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
@@ -643,14 +644,8 @@ def build_report(
     )
 
 
-HISTORY_EVENTS = ("first_rct", "first_systematic_review")
-
-
 def event_text(event: dict, history_complete: bool) -> str:
-    """A "first ..." is only true of PubMed when the therapy's whole history was searched."""
-    if event["kind"] in HISTORY_EVENTS and not history_complete:
-        return event["text"] + " since tracking began"
-    return event["text"]
+    return worded_for_history(event, history_complete)["text"]
 
 
 def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,
