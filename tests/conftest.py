@@ -61,3 +61,16 @@ def settings(eutils_server, db_url):
         backoff_max=0.05,
         requests_per_second=50.0,
     )
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, eutils_server, db_url):
+    """The `tracker` command pointed at the local server and a test database, quick retries."""
+    fast = tmp_path / "fast.toml"
+    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
+                    "requests_per_second = 50\n")
+    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
+    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
+    return eutils_server

@@ -1,7 +1,8 @@
 """Coverage: the days each therapy has been searched, recorded by real polls against the local
 E-utilities server, and the gaps of a window."""
 
-from datetime import date
+import os
+from datetime import date, datetime
 
 import pytest
 
@@ -14,6 +15,9 @@ from tracker.pubmed.eutils import EutilsClient
 from eutils_faults import server_error
 
 D = date
+# read before the autouse fixture clears TRACKER_* variables
+POSTGRES_ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES",
+                                    "postgresql+psycopg://postgres@127.0.0.1/postgres")
 
 
 def test_touching_windows_merge_and_the_rest_are_gaps():
@@ -58,31 +62,72 @@ def test_a_failed_poll_covers_nothing(db, baseline, eutils_server, settings):
     assert found.gaps == [Gap("rtms", D(2025, 6, 1), D(2025, 6, 30))]
 
 
-def test_migrating_a_polled_database_keeps_its_coverage(db_url, baseline, eutils_server,
-                                                       settings):
-    """A database polled before coverage existed: its successful runs' windows become coverage."""
+def migrate_a_polled_database(database) -> None:
+    """Bring a database to 0001, write what a successful and a failed poll left there, then
+    migrate to the head."""
     from alembic import command
-    from sqlalchemy import text
+    from sqlalchemy import MetaData, Table
 
-    from tracker.store.database import Database, alembic_config
+    from tracker.store.database import alembic_config
 
-    database = Database(db_url)
     command.upgrade(alembic_config(database.engine), "0001")
     with database.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO therapies (id, name, category, status, query, aliases, pathways, active)"
-            " VALUES ('rtms', 'rTMS', 'n', 's', 'q', '[]', '[]', 1)"))
-        connection.execute(text(
-            "INSERT INTO runs (kind, started_at, finished_at, status, therapies, counts) VALUES "
-            "('poll', '2025-06-30 10:00:00', '2025-06-30 10:01:00', 'ok', '[\"rtms\"]', :ok),"
-            "('poll', '2025-07-30 10:00:00', NULL, 'failed', '[\"rtms\"]', :failed)"),
-            {"ok": '{"therapies": {"rtms": {"window": ["2025-01-28", "2025-06-30"], '
-                   '"missing": 0}}}',
-             "failed": '{"therapies": {"rtms": {"window": ["2025-06-30", "2025-07-30"], '
-                       '"missing": 0}}}'})
+        tables = MetaData()
+        therapies = Table("therapies", tables, autoload_with=connection)
+        runs = Table("runs", tables, autoload_with=connection)
+        connection.execute(therapies.insert().values(
+            id="rtms", name="rTMS", category="n", status="s", query="q", aliases=[],
+            pathways=[], active=True))
+        window = {"missing": 0}
+        connection.execute(runs.insert(), [
+            {"kind": "poll", "started_at": datetime(2025, 6, 30, 10),
+             "finished_at": datetime(2025, 6, 30, 10, 1), "status": "ok", "therapies": ["rtms"],
+             "counts": {"therapies": {"rtms": {**window, "window": ["2025-01-28", "2025-06-30"]}}}},
+            {"kind": "poll", "started_at": datetime(2025, 7, 30, 10), "finished_at": None,
+             "status": "failed", "therapies": ["rtms"],
+             "counts": {"therapies": {"rtms": {**window, "window": ["2025-06-30", "2025-07-30"]}}}},
+        ])
     database.migrate()
-    with database.session() as session:
-        found = coverage(session, ["rtms"], D(2025, 6, 1), D(2025, 7, 31))
-    database.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migrating_a_polled_database_keeps_its_coverage(backend, db_url):
+    """A database polled before coverage existed: its successful runs' windows become coverage."""
+    from tracker.store.database import Database
+
+    if backend == "sqlite":
+        database, cleanup = Database(db_url), None
+    else:
+        database, cleanup = postgres_database()
+    try:
+        migrate_a_polled_database(database)
+        with database.session() as session:
+            found = coverage(session, ["rtms"], D(2025, 6, 1), D(2025, 7, 31))
+    finally:
+        database.dispose()
+        if cleanup:
+            cleanup()
     assert found.polled_through == D(2025, 6, 30)
     assert found.gaps == [Gap("rtms", D(2025, 7, 1), D(2025, 7, 31))]
+
+
+def postgres_database():
+    """A fresh PostgreSQL database on the local server, and how to drop it."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from tracker.store.database import Database
+
+    admin_url = POSTGRES_ADMIN_URL
+    name = f"trd_cov_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+    return Database(admin_url.rsplit("/", 1)[0] + f"/{name}"), drop

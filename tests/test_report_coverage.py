@@ -5,8 +5,8 @@ import json
 from datetime import date
 
 import pytest
+from cli_run import run
 
-from tracker.cli import main
 from tracker.report.windows import calendar_window, choose_window, last_complete, window_of
 
 from records_factory import RCT, make_record
@@ -14,32 +14,10 @@ from records_factory import RCT, make_record
 D = date
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.fixture
-def env(monkeypatch, tmp_path, eutils_server, db_url):
-    fast = tmp_path / "fast.toml"
-    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
-                    "requests_per_second = 50\n")
-    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
-    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
-    return eutils_server
-
-
-@pytest.fixture
-def polled(capsys, env):
+def polled(capsys, cli_env):
     """rTMS polled through 2025-06-30 with two papers in June and one in May."""
-    env.add_records([
+    cli_env.add_records([
         make_record("90000401", "Accelerated rTMS in treatment-resistant depression",
                     D(2025, 6, 10), types=(RCT,)),
         make_record("90000402", "rTMS maintenance in treatment-resistant depression",
@@ -50,7 +28,7 @@ def polled(capsys, env):
     assert run(capsys, "init", "--skip-references")[0] == 0
     code, _, err = run(capsys, "poll", "--therapy", "rtms", "--until", "2025-06-30")
     assert code == 0, err
-    return env
+    return cli_env
 
 
 def report_json(capsys, *argv):
@@ -153,7 +131,15 @@ def test_the_demo_database_reports_as_demo_whatever_the_window(capsys, tmp_path,
     result = run_demo(tmp_path / "demo", seeds_dir=default_seeds_dir(), echo=lambda _: None)
     demo_json = json.loads(next(p for p in result.others if p.suffix == ".json").read_text())
     assert demo_json["demo"] is True and demo_json["coverage"]["complete"] is True
+    events = {t["id"]: t["events"] for t in demo_json["therapies"]}
+    # the history backfill found DBS's 2014 trial: June's DBS trial is not its first
+    assert not any("first randomised" in e for e in events["dbs"])
+    assert "Focused ultrasound has its first randomised controlled trial." in events[
+        "focused_ultrasound"]
+    dbs = next(t for t in demo_json["therapies"] if t["id"] == "dbs")
+    assert dbs["history_complete"] is True and dbs["totals"]["at_baseline"] == 2
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
     old = report_json(capsys, "--since", "2019-01-01", "--until", "2019-01-31")
     assert old["demo"] is True  # no demo paper in the window, still the demo database
-    assert old["therapies"][0]["polled"] is False
+    assert old["therapies"][0]["polled"] is True  # searched by the history backfill
+    assert old["therapies"][0]["totals"]["new"] == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.baseline import Baseline
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
@@ -11,7 +11,12 @@ from tracker.cli.app import App, Column, format_option, out, pass_app, print_lis
 THERAPY_COLUMNS = (
     Column("id", "id", "id"), Column("name", "therapy"), Column("category", "category"),
     Column("status", "status"), Column("papers", "papers", "num"),
+    Column("tracked", "tracked", "num"), Column("counted", "counted", "num"),
     Column("polled_through", "polled through", "id"),
+)
+THERAPY_TABLE_COLUMNS = (
+    *THERAPY_COLUMNS[:4], Column("tracked_counted", "tracked / counted", "id"),
+    THERAPY_COLUMNS[-1],
 )
 REFERENCE_COLUMNS = (
     Column("key", "reference", "id"), Column("pmid", "PMID", "id"),
@@ -24,30 +29,36 @@ REFERENCE_COLUMNS = (
 @format_option
 @pass_app
 def therapies(app: App, fmt: str) -> None:
-    """List the tracked therapies with their paper counts and watermarks.
+    """List the tracked therapies: papers tracked / counted, and how far each was polled.
 
-    The id column is what --therapy takes (an alias such as rTMS works too).
+    "tracked" is every paper the therapy's searches found; "counted" follows the report's
+    counting rule (no notices, retracted, deleted, excluded or duplicate papers). The id column
+    is what --therapy takes (an alias such as rTMS works too). JSON and CSV give `papers` (the
+    counted ones, as the report counts them), `tracked` and `counted`.
     """
-    from tracker.store import Paper, TherapyPaper, Watermark
+    from tracker.report.counting import tracked_and_counted
+    from tracker.store import Watermark
 
     app.db.require_current()
+    ids = [t.id for t in app.baseline.therapies]
     with app.db.session() as session:
-        counts = dict(session.execute(
-            select(TherapyPaper.therapy_id, func.count())
-            .join(Paper, Paper.id == TherapyPaper.paper_id)
-            .where(Paper.canonical_id.is_(None), Paper.deleted.is_(False))
-            .group_by(TherapyPaper.therapy_id)
-        ).all())
+        counts = tracked_and_counted(session, ids)
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
     rows = []
     for t in app.baseline.therapies:
         mark = marks.get(t.id)
+        tracked, counted = counts[t.id]
         rows.append({
             "id": t.id, "name": t.name, "category": t.category, "status": t.status,
-            "papers": counts.get(t.id, 0), "aliases": list(t.aliases),
+            "papers": counted, "tracked": tracked, "counted": counted,
+            "tracked_counted": f"{tracked} / {counted}", "aliases": list(t.aliases),
             "polled_through": mark.isoformat() if mark else ("never" if fmt == "table" else None),
         })
-    print_listing(fmt, THERAPY_COLUMNS, rows, empty="No therapies in the baseline.")
+    if fmt == "json":
+        for row in rows:
+            del row["tracked_counted"]
+    columns = THERAPY_TABLE_COLUMNS if fmt == "table" else THERAPY_COLUMNS
+    print_listing(fmt, columns, rows, empty="No therapies in the baseline.")
 
 
 @click.command()

@@ -71,14 +71,14 @@ def poll(app: App, therapy_ids, since: date | None, until: date | None, dry_run:
         )
     if dry_run:
         print_listing("table", DRY_RUN_COLUMNS, [{
-            "therapy": p.therapy.id, "window": f"{p.start} – {p.end}", "count": p.found,
+            "therapy": p.therapy.id, "window": window_text(p), "count": p.found,
             "translation": p.search.translation if p.search else "",
         } for p in summary.therapies])
         return
     for note in summary.notes:
         err.print(f"note: {escape(note)}")
     for p in summary.therapies:
-        line = (f"{p.therapy.id:<20} {p.start} – {p.end}: {p.found} found, "
+        line = (f"{p.therapy.id:<20} {window_text(p)}: {p.found} found, "
                 f"{p.new_papers} new papers, {p.new_links} new links")
         if p.missing:
             line += f", {len(p.missing)} not returned by PubMed (window kept for next poll)"
@@ -101,6 +101,15 @@ RUN_COLUMNS = (
 )
 WATERMARK_COLUMNS = (Column("therapy", "therapy", "id"),
                      Column("polled_through", "polled through", "id"))
+
+
+def window_text(plan) -> str:
+    """A poll's window; a search with no lower bound is the therapy's whole history."""
+    from tracker.ingest.poll import HISTORY_START
+
+    if plan.start <= HISTORY_START:
+        return f"whole history to {plan.end}"
+    return f"{plan.start} – {plan.end}"
 
 
 @click.command()

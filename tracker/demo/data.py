@@ -124,6 +124,14 @@ PLAN = [
     ("digital", "rct", 1, 58), ("digital", "open", 2, 13),
 ]
 WAVE_START = {1: date(2025, 2, 3), 2: date(2025, 6, 1)}
+# Older papers, found only by the history backfill: DBS had randomised trials long before the
+# baseline, so the demo's June DBS trial is not its "first"; focused ultrasound's still is.
+HISTORY = [
+    ("dbs", "rct", date(2014, 5, 12)), ("dbs", "open", date(2009, 3, 2)),
+    ("rtms", "meta", date(2019, 9, 16)), ("ketamine", "rct", date(2013, 10, 7)),
+    ("vns", "cohort", date(2006, 11, 20)),
+]
+HISTORY_OFFSET = 40  # their PMIDs follow the notices' and the references'
 PMID_START = 90_000_001
 
 
@@ -273,4 +281,11 @@ def demo_waves() -> tuple[list[PaperRecord], list[PaperRecord]]:
         title=echoed.title.replace("Long-term", "Long term").replace(":", " -"),
         entrez_date=date(2025, 6, 26), pubmed_date=date(2025, 6, 26), raw_xml=b"",
     ))
-    return first + _reference_records(next_pmid + 10), second
+    history = [
+        replace(_record(len(PLAN) + HISTORY_OFFSET + k, therapy, design, 1, 0),
+                entrez_date=created, pubmed_date=created, electronic_date=created,
+                date_revised=created + timedelta(days=30),
+                pub_date=PartialDate(year=created.year, month=created.month))
+        for k, (therapy, design, created) in enumerate(HISTORY)
+    ]
+    return first + _reference_records(next_pmid + 10) + history, second

@@ -222,13 +222,21 @@ class _Parser:
         return node
 
     def expr(self) -> Node | None:
+        """Left to right; a run of one associative operator (thousands of `N[uid]` ORed
+        together) becomes a balanced tree, so nothing recurses thousands deep."""
         node = self.unit()
+        run_op, run = None, []
         while (token := self.peek()) is not None and token.kind != "rparen":
             op = self.take().text if token.kind == "op" else "AND"
             if self.peek() is None or self.peek().kind in ("rparen", "op"):
                 raise QuerySyntaxError(f"operator {op} has nothing on its right")
-            node = _combine(op, node, self.unit())
-        return node
+            right = self.unit()
+            if op == run_op and op in ASSOCIATIVE:
+                run.append(right)
+                continue
+            node = _fold(run_op, node, run)
+            run_op, run = op, [right]
+        return _fold(run_op, node, run)
 
     def unit(self) -> Node | None:
         token = self.peek()
@@ -291,6 +299,27 @@ class _Parser:
                 raise QuerySyntaxError("both ends of a date range need the same field tag")
             text = f"{text}:{end}"
         return _date_node(field, text)
+
+
+ASSOCIATIVE = ("AND", "OR")
+
+
+def _fold(op: str | None, node: Node | None, run: list[Node | None]) -> Node | None:
+    """`node op run[0] op run[1] ...`, the run balanced when op is associative."""
+    if not run:
+        return node
+    if op not in ASSOCIATIVE:
+        for right in run:
+            node = _combine(op, node, right)
+        return node
+    return _combine(op, node, _balanced(op, run))
+
+
+def _balanced(op: str, nodes: list[Node | None]) -> Node | None:
+    while len(nodes) > 1:
+        nodes = [_combine(op, nodes[i], nodes[i + 1]) if i + 1 < len(nodes) else nodes[i]
+                 for i in range(0, len(nodes), 2)]
+    return nodes[0]
 
 
 def _combine(op: str, left: Node | None, right: Node | None) -> Node | None:
@@ -369,7 +398,8 @@ def _render(node: Node) -> str:
     if isinstance(node.left, BoolOp) and node.left.op != node.op:
         left = f"({left})"
     right = _render(node.right)
-    if isinstance(node.right, BoolOp):
+    if isinstance(node.right, BoolOp) and not (
+            node.op in ASSOCIATIVE and node.right.op == node.op):
         right = f"({right})"
     return f"{left} {node.op} {right}"
 

@@ -6,7 +6,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
@@ -15,7 +15,7 @@ from tracker.baseline import load_baseline
 from tracker.config import Settings, validate
 from tracker.demo.data import FIRST_POLL_UNTIL, REPORT_SINCE, SECOND_POLL_UNTIL, demo_waves
 from tracker.demo.server import EutilsServer
-from tracker.ingest import PollSummary, initialise, poll, refresh
+from tracker.ingest import PollSummary, backfill_history, initialise, poll, refresh
 from tracker.pubmed.eutils import EutilsClient
 from tracker.report import FORMATS, build_report, write
 from tracker.store import Database, Paper
@@ -90,6 +90,12 @@ def run_demo(
         unmatched = [r.key for r in init.references if not r.matches]
         echo(f"init: {len(baseline.therapies)} therapies; {found}/{len(init.references)} "
              f"references resolved; {len(unmatched)} match no tracked therapy")
+        before = len(server.requests)
+        history = backfill_history(db, client, baseline,
+                                   today=baseline.start_date - timedelta(days=1),
+                                   batch_size=settings.batch_size, period=settings.period)
+        echo(f"history before the baseline ({baseline.start_date}): "
+             f"{history.new_papers} papers from {len(server.requests) - before} requests")
 
         echo(f"poll through {FIRST_POLL_UNTIL}:")
         echo(_describe(poll(db, client, baseline, until=FIRST_POLL_UNTIL,

@@ -56,6 +56,7 @@ from tracker.evidence.snapshots import (
     period_bounds,
     periods,
     rebuild_snapshots,
+    worded_for_history,
 )
 from tracker.evidence.text_rules import classify_text
 from tracker.evidence.training import (
@@ -112,4 +113,5 @@ __all__ = [
     "sample_size",
     "train_and_save",
     "trial_registry_ids",
+    "worded_for_history",
 ]

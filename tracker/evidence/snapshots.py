@@ -33,6 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.evidence.coverage import coverage
 from tracker.evidence.levels import LEVELS_BY_RANK, Level
 from tracker.evidence.notice_links import WITHDRAWING
 from tracker.store import NoticeLink, Paper, PaperChange, Snapshot, Therapy, TherapyPaper
@@ -95,11 +96,14 @@ def rebuild_snapshots(
     by_therapy: dict[str, list[Counted]] = defaultdict(list)
     for paper in papers:
         by_therapy[paper.therapy_id].append(paper)
+    history = coverage(session, [t.id for t in therapies], until, until).history_complete
     session.execute(delete(Snapshot))
     spans = periods(start, until, period)
     written = 0
     for therapy in therapies:
         for row in therapy_series(therapy.name, by_therapy[therapy.id], spans, start):
+            row["events"] = [worded_for_history(e, therapy.id in history)
+                             for e in row["events"]]
             session.add(Snapshot(therapy_id=therapy.id, built_at=built_at, **row))
             written += 1
     session.flush()
@@ -130,6 +134,17 @@ def therapy_series(
             "events": events(name, before, cumulative, baseline_reviews, retracted_now),
         })
     return rows
+
+
+HISTORY_EVENTS = ("first_rct", "first_systematic_review")
+
+
+def worded_for_history(event: dict, history_complete: bool) -> dict:
+    """A "first ..." is only true of PubMed when the therapy's whole history was searched;
+    otherwise it is the first since tracking began, and says so."""
+    if event["kind"] in HISTORY_EVENTS and not history_complete:
+        return {**event, "text": event["text"].removesuffix(".") + " since tracking began."}
+    return event
 
 
 def events(

@@ -3,10 +3,13 @@
     initialise.py  `tracker init`: migrate, load the baseline, resolve the seed references
     references.py  the seed documents' references, resolved to PMIDs
     poll.py        new papers per therapy by create date; watermarks move after the commit
+    history.py     each therapy's whole PubMed history, backfilled once
+    deletions.py   stored PMIDs PubMed no longer has
     refresh.py     modified, not-yet-indexed and missing records; notices' counterparts
     papers.py      storing parsed records: one row per PMID, therapy links, versions, changes
 """
 
+from tracker.ingest.history import backfill_history, set_history, without_history
 from tracker.ingest.initialise import InitSummary, initialise
 from tracker.ingest.papers import (
     TRACKED_FIELDS,
@@ -35,6 +38,7 @@ __all__ = [
     "RefreshSummary",
     "TherapyPoll",
     "UpsertResult",
+    "backfill_history",
     "initialise",
     "link_therapies",
     "load_references",
@@ -45,8 +49,10 @@ __all__ = [
     "reference_statuses",
     "refresh",
     "resolve_references",
+    "set_history",
     "stored_pmids",
     "sync_therapies",
     "upsert_records",
     "watermarks",
+    "without_history",
 ]

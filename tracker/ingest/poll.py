@@ -1,5 +1,9 @@
 """Polling PubMed for new papers on each therapy.
 
+A therapy never polled before is searched over its whole PubMed history (no lower date bound),
+unless `tracker init --no-history` chose to start at the baseline date; so "first RCT" is true
+of PubMed, not of the database.
+
 A poll searches every therapy's window first (one ESearch each, more only past 9,999 hits), then
 fetches each PMID that is new to the store exactly once, however many therapies found it, and
 commits papers with their therapy links batch by batch. A therapy's watermark moves only when all
@@ -25,9 +29,11 @@ from tracker.ingest.papers import (
     sync_therapies,
     upsert_records,
 )
-from tracker.pubmed.eutils import EutilsClient, SearchResult
+from tracker.pubmed.eutils import EARLIEST, EutilsClient, SearchResult
 from tracker.records import DeletedCitation, PaperRecord
-from tracker.store import Database, Run, Watermark, record_failure
+from tracker.store import Database, Run, Watermark, get_flag, record_failure
+
+HISTORY_START = EARLIEST  # a search from here has no lower bound: the whole history
 
 
 @dataclass
@@ -77,17 +83,20 @@ def plan_windows(
     since: date | None,
     until: date | None,
     today: date,
+    history: bool = False,
 ) -> list[TherapyPoll]:
-    """Each therapy's [start, end] day window: from its watermark (re-covering that day).
+    """Each therapy's [start, end] day window: from its watermark (re-covering that day); a
+    therapy never polled from the start of its history, or from the baseline without it.
 
     The window never ends after today: a watermark in the future would skip the days between.
     """
     end = min(until or today, today)
     if since and since > end:
         raise ConfigError(f"--since {since} is after --until {end}")
+    first = HISTORY_START if history else baseline_start
     plans = []
     for therapy in therapies:
-        start = since or marks.get(therapy.id) or baseline_start
+        start = since or marks.get(therapy.id) or first
         plans.append(TherapyPoll(therapy=therapy, start=min(start, end), end=end))
     return plans
 
@@ -110,9 +119,11 @@ def poll(
     therapies = baseline.select(therapy_ids)
     today = today or now().date()
     db.require_current()
+    with db.session() as session:
+        history = get_flag(session, "history", "on") == "on"
     plans = plan_windows(
         therapies, watermarks(db), baseline_start=baseline.start_date,
-        since=since, until=until, today=today,
+        since=since, until=until, today=today, history=history,
     )
     if dry_run:
         for plan in plans:
@@ -234,8 +245,9 @@ def _finish(
         for plan in plans:
             if plan.missing:
                 continue  # re-cover this window next time
-            record_window(session, plan.therapy.id, plan.start, min(plan.end, finished.date()),
-                          run_id=run_id, searched_at=finished)
+            whole_history = plan.start <= HISTORY_START
+            record_window(session, plan.therapy.id, None if whole_history else plan.start,
+                          min(plan.end, finished.date()), run_id=run_id, searched_at=finished)
             mark = session.get(Watermark, plan.therapy.id)
             if mark is None:
                 session.add(Watermark(

@@ -40,6 +40,7 @@ from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.evidence import DuplicateFinder, notice_links, snapshots
 from tracker.ingest import papers
+from tracker.ingest.deletions import check_deleted
 from tracker.pubmed.eutils import EutilsClient
 from tracker.records import DeletedCitation, PaperRecord
 from tracker.store import (
@@ -84,6 +85,8 @@ class RefreshSummary:
     missing: list[str] = field(default_factory=list)  # listed or tracked, not returned
     counterparts_missing: list[str] = field(default_factory=list)
     error: str | None = None
+    existence_checked: int = 0  # stored PMIDs asked whether PubMed still has them
+    removed: list[str] = field(default_factory=list)  # stored PMIDs PubMed no longer has
 
     def describe(self) -> str:
         """A few lines for the CLI."""
@@ -101,6 +104,9 @@ class RefreshSummary:
         if self.notice_links or self.newly_retracted:
             lines.append(f"{self.notice_links} notice link(s) new; "
                          f"{self.newly_retracted} paper(s) newly retracted.")
+        lines.append(f"Checked {self.existence_checked} stored PMID(s) still exist: "
+                     f"{len(self.removed)} removed from PubMed"
+                     + (f" ({', '.join(self.removed[:10])})." if self.removed else "."))
         if self.missing:
             lines.append(f"PubMed did not return {len(self.missing)} tracked record(s): "
                          + ", ".join(self.missing[:10]))
@@ -119,6 +125,7 @@ class RefreshSummary:
             "deleted": self.deleted, "possible_duplicates": self.duplicates,
             "changes": dict(sorted(self.changes.items())), "missing": len(self.missing),
             "counterparts_missing": len(self.counterparts_missing),
+            "existence_checked": self.existence_checked, "removed": len(self.removed),
         }
 
 
@@ -231,6 +238,9 @@ def refresh(
                 break
             tried.update(more)
             work.fetch_and_store(client, more, counterparts=True)
+        summary.existence_checked, gone = check_deleted(db, client, run_id=run_id, now=now())
+        summary.removed = gone
+        summary.deleted += len(gone)
         with db.session() as session:
             summary.counterparts_missing = notice_links.missing_counterparts(session)
             _finish(session, run_id, summary, now())

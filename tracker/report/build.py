@@ -29,6 +29,7 @@ from tracker.evidence import (
     coverage,
     events,
     periods,
+    worded_for_history,
 )
 from tracker.records import doi_url, normal_doi
 from tracker.report.citation import issns_of
@@ -57,6 +58,7 @@ NOTICE_LABELS = {
     "erratum": "Erratum",
     "update": "Update",
     "comment": "Comment",
+    "removed": "Removed from PubMed",
 }
 
 
@@ -118,6 +120,7 @@ class PaperItem:
     issn: str | None = None
     mesh: tuple[str, ...] = ()  # descriptor names
     therapy_names: tuple[str, ...] = ()
+    possible_duplicate_of: str | None = None  # the older PMID; this one is not counted
 
     @property
     def pubmed_url(self) -> str:
@@ -359,7 +362,7 @@ def without_mesh_uis(text: str) -> str:
 
 def paper_item(
     paper: Paper, therapies: tuple[str, ...], names: dict[str, str] | None = None,
-    issn: str | None = None,
+    issn: str | None = None, possible_duplicate_of: str | None = None,
 ) -> PaperItem:
     info = LEVEL_BY_VALUE.get(paper.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value])
     abstract = "\n".join(
@@ -378,6 +381,7 @@ def paper_item(
         journal_full=paper.journal, volume=paper.volume, issue=paper.issue, pages=paper.pages,
         issn=issn, mesh=tuple(h.get("descriptor", "") for h in paper.mesh or ()),
         therapy_names=tuple((names or {}).get(t, t) for t in therapies),
+        possible_duplicate_of=possible_duplicate_of,
     )
 
 
@@ -427,6 +431,12 @@ def load_papers(session: Session, therapy_ids: list[str]):
 
 def retraction_days(session: Session, paper_ids: list[int]) -> dict[int, date]:
     """The day each paper's retracted flag turned on, from the change history."""
+    return change_days(session, paper_ids, "retracted")
+
+
+def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, date]:
+    """The day each paper's `flag` (retracted, deleted) last turned on, from the change
+    history."""
     days: dict[int, date] = {}
     if not paper_ids:
         return days
@@ -434,7 +444,8 @@ def retraction_days(session: Session, paper_ids: list[int]) -> dict[int, date]:
         for paper_id, changed_at, new in session.execute(
             select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
             .where(PaperChange.paper_id.in_(paper_ids[start:start + 500]))
-            .where(PaperChange.field == "retracted")
+            .where(PaperChange.field == flag)
+            .order_by(PaperChange.changed_at)
         ):
             if new:
                 days[paper_id] = changed_at.date()
@@ -496,6 +507,10 @@ def collect_notices(
         )
         add("retraction", paper.pmid, notice_pmid,
             days.get(paper.id, paper.date_revised or created_on(paper)))
+    removed = [p for p in papers.values() if p.deleted]
+    days = change_days(session, [p.id for p in removed], "deleted")
+    for paper in removed:  # PubMed no longer has it: it stopped counting on that day
+        add("removed", paper.pmid, None, days.get(paper.id, paper.updated_at.date()))
     return list(found.values())
 
 
@@ -582,8 +597,9 @@ def build_report(
 
     covered = coverage(session, ids, since, until)
     covered_before = coverage(session, ids, prev_since, prev_until)
-    papers, links = load_papers(session, ids)
-    counted = {pid: p for pid, p in papers.items() if counts_as_evidence(p)}
+    from tracker.report.counting import counted_papers  # it builds on this module's rule
+
+    papers, links, counted, doubtful = counted_papers(session, ids)
     notices = collect_notices(session, papers, links)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}
@@ -603,8 +619,13 @@ def build_report(
     for therapy in therapies:
         mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
         new = [p for p in mine if since <= created_on(p) <= until]
+        listed = new + [  # possible duplicates: listed with their pair, not counted
+            papers[pid] for pid in doubtful
+            if therapy.id in links.get(pid, ()) and since <= created_on(papers[pid]) <= until
+        ]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id)) for p in new),
+            (paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id),
+                        doubtful.get(p.id)) for p in listed),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
@@ -662,14 +683,8 @@ def build_report(
     )
 
 
-HISTORY_EVENTS = ("first_rct", "first_systematic_review")
-
-
 def event_text(event: dict, history_complete: bool) -> str:
-    """A "first ..." is only true of PubMed when the therapy's whole history was searched."""
-    if event["kind"] in HISTORY_EVENTS and not history_complete:
-        return event["text"].removesuffix(".") + " since tracking began."
-    return event["text"]
+    return worded_for_history(event, history_complete)["text"]
 
 
 def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,

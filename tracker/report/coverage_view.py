@@ -10,6 +10,13 @@ from tracker.report.build import Report, TherapySection
 NOT_POLLED = "not polled"
 
 
+def period_name(report: Report) -> str:
+    """"month 2025-06: " for a calendar period, nothing for a custom window."""
+    if report.unit == "custom" or not report.label:
+        return ""
+    return f"{report.unit} {report.label}: "
+
+
 def coverage_line(report: Report) -> str:
     """The sentence near the top: how far the data reaches."""
     covered = report.coverage
@@ -28,9 +35,10 @@ def gap_alerts(report: Report) -> list[str]:
     for (since, until), therapies in sorted(by_span.items()):
         first, last = since.isoformat(), until.isoformat()
         span = first if since == until else f"{first} to {last}"
-        alerts.append(f"Not polled {span} for {', '.join(therapies)}: counts there are "
-                      f"unknown, not zero. `tracker poll --since {first} --until {last}` "
-                      "fills the gap.")
+        who = ("every therapy" if len(therapies) == len(report.therapies) > 1
+               else ", ".join(therapies))
+        alerts.append(f"Not polled {span} for {who}: counts there are unknown, not zero. "
+                      f"Fill the gap with: tracker poll --since {first} --until {last}")
     return alerts
 
 
@@ -54,3 +62,14 @@ def change_text(section: TherapySection) -> str | None:
     if not section.previous_polled:
         return f"previous {NOT_POLLED}"
     return None
+
+
+def history_line(report: Report) -> str:
+    """Whether totals and "first" events cover PubMed's whole history or only tracking time."""
+    partial = [t.name for t in report.therapies if not t.history_complete]
+    if not partial:
+        return ("Totals cover each therapy's whole PubMed history; \"at baseline\" is the "
+                f"evidence as it stood on {report.baseline_date.isoformat()}.")
+    return (f"History before tracking began not searched for {', '.join(partial)}: their totals "
+            "and \"first\" events count only papers since tracking began (`tracker init` "
+            "backfills it).")

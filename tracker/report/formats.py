@@ -20,7 +20,14 @@ from markupsafe import Markup
 from tracker.errors import ConfigError
 from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
 from tracker.report.charts import trend_charts
-from tracker.report.coverage_view import change_text, coverage_line, gap_alerts, new_text
+from tracker.report.coverage_view import (
+    change_text,
+    coverage_line,
+    gap_alerts,
+    history_line,
+    new_text,
+    period_name,
+)
 from tracker.report.exports import CSV_COLUMNS, cell, to_bibtex, to_csv, to_ris  # noqa: F401
 from tracker.text import printable
 
@@ -92,7 +99,8 @@ def environment() -> Environment:
     env.globals.update(level_summary=level_summary, level_legend=level_legend,
                        source_line=source_line, readable_reason=without_mesh_uis)
     env.globals.update(coverage_line=coverage_line, gap_alerts=gap_alerts, new_text=new_text,
-                       change_text=change_text)
+                       change_text=change_text, history_line=history_line,
+                       period_name=period_name)
     return env
 
 
@@ -168,6 +176,7 @@ def paper_to_dict(paper: PaperItem) -> dict:
         "trial_ids": list(paper.trial_ids), "therapies": list(paper.therapies),
         "is_demo": paper.is_demo, "inclusion": paper.inclusion,
         "exclusion_reason": paper.exclusion_reason,
+        "possible_duplicate_of": paper.possible_duplicate_of,
     }
 
 

@@ -4,12 +4,14 @@
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
     locks.py       the run lock: one writing run at a time
+    flags.py       settings kept in the database itself (store_flags)
     migrations/    Alembic revisions
 
 Which package writes which table is in docs/architecture.md.
 """
 
 from tracker.store.database import Database, make_engine
+from tracker.store.flags import get_flag, set_flag
 from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
@@ -29,6 +31,7 @@ from tracker.store.models import (
     RunLock,
     SearchedWindow,
     Snapshot,
+    StoreFlag,
     Subscriber,
     Therapy,
     TherapyPaper,
@@ -60,6 +63,7 @@ __all__ = [
     "SearchedWindow",
     "Snapshot",
     "Subscriber",
+    "StoreFlag",
     "Therapy",
     "TherapyPaper",
     "Watermark",
@@ -70,4 +74,8 @@ __all__ = [
     "make_engine",
     "record_failure",
     "run_lock",
+    "get_flag",
+    "make_engine",
+    "record_failure",
+    "set_flag",
 ]

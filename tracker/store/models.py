@@ -431,3 +431,13 @@ class SearchedWindow(Base):
     end: Mapped[date] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     searched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StoreFlag(Base):
+    """A setting that belongs to the database itself, e.g. `history = off` when `tracker init
+    --no-history` chose not to backfill (so polls start new therapies at the baseline)."""
+
+    __tablename__ = "store_flags"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

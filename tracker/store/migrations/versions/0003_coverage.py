@@ -1,4 +1,4 @@
-"""coverage: the days each therapy has been searched
+"""coverage: the days each therapy has been searched; flags kept in the database
 
 Revision ID: 0003
 Revises: 0002
@@ -32,6 +32,12 @@ def upgrade() -> None:
     with op.batch_alter_table("searched_windows", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_searched_windows_therapy_id"), ["therapy_id"])
     op.bulk_insert(windows, _windows_of_past_polls())
+    op.create_table(
+        "store_flags",
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
 
 
 def _windows_of_past_polls() -> list[dict]:
@@ -62,6 +68,7 @@ def _windows_of_past_polls() -> list[dict]:
 
 
 def downgrade() -> None:
+    op.drop_table("store_flags")
     with op.batch_alter_table("searched_windows", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_searched_windows_therapy_id"))
     op.drop_table("searched_windows")
