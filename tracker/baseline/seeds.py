@@ -26,6 +26,7 @@ class Pathway:
     id: str
     name: str
     markers: tuple[str, ...] = ()
+    query: str = ""  # the pathway's own PubMed query; empty: not polled
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,23 @@ class Baseline:
         """'New since baseline' starts at the earliest seed document's publication."""
         return min(d.published for d in self.documents)
 
+    @property
+    def pathway_targets(self) -> tuple[Therapy, ...]:
+        """The pathways that have a query, as targets polled like therapies."""
+        from tracker.baseline.pathways import pathway_target
+
+        return tuple(pathway_target(p, self.condition) for p in self.pathways if p.query)
+
+    @property
+    def targets(self) -> tuple[Therapy, ...]:
+        """Everything polled: the therapies, then the pathways."""
+        return self.therapies + self.pathway_targets
+
     def therapy(self, therapy_id: str) -> Therapy:
-        for therapy in self.therapies:
+        for therapy in self.targets:
             if therapy.id == therapy_id:
                 return therapy
-        known = ", ".join(t.id for t in self.therapies)
+        known = ", ".join(t.id for t in self.targets)
         raise UnknownTherapyError(f"unknown therapy {therapy_id!r} (known: {known})")
 
     def select(self, therapy_ids: tuple[str, ...] | list[str] | None) -> tuple[Therapy, ...]:
@@ -211,8 +224,12 @@ def load_baseline(seeds_dir: Path) -> Baseline:
 
     pathways = []
     for i, table in enumerate(data.get("pathway", []), 1):
-        e = _Entry(path, "pathway", i, table, {"id", "name", "markers"})
-        pathways.append(Pathway(id=e.text("id"), name=e.text("name"), markers=e.texts("markers")))
+        e = _Entry(path, "pathway", i, table, {"id", "name", "markers", "query"})
+        pathway_query = e.text("query", False) or ""
+        if pathway_query:
+            check_query(e, pathway_query)
+        pathways.append(Pathway(id=e.text("id"), name=e.text("name"), markers=e.texts("markers"),
+                                query=" ".join(pathway_query.split())))
 
     document_ids = {d.id for d in documents}
     pathway_ids = {p.id for p in pathways}

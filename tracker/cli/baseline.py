@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import json
+
 import click
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
 from tracker.baseline import Baseline
-from tracker.cli.app import App, out, pass_app
+from tracker.cli.app import App, out, pass_app, short_title
+from tracker.evidence import dropped_links, link_tags
 
 
 @click.command()
+@click.option("--dropped", is_flag=True,
+              help="List the papers the post-filters dropped from a therapy, with the reason, "
+                   "so a reviewer can check each filter.")
+@click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
+              help="With --dropped: only this therapy (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True,
+              help="json: one object per therapy (or dropped paper), for scripts.")
 @pass_app
-def therapies(app: App) -> None:
-    """List the tracked therapies with their paper counts and watermarks."""
+def therapies(app: App, dropped: bool, therapy_ids, fmt: str) -> None:
+    """List the tracked therapies with their paper counts and watermarks.
+
+    With --dropped, list instead the papers a therapy's query found that a post-filter set
+    aside (ketamine by another route, LSD the statistics test, an SSRI patients merely kept
+    taking...): they are stored, not counted, and shown here with the rule and the reason.
+    """
     from tracker.store import Paper, TherapyPaper, Watermark
 
+    selected = app.check_therapies(therapy_ids)
     app.db.require_current()
+    if dropped:
+        print_dropped(app, selected, fmt)
+        return
     with app.db.session() as session:
         counts = dict(session.execute(
             select(TherapyPaper.therapy_id, func.count())
@@ -25,12 +46,54 @@ def therapies(app: App) -> None:
             .group_by(TherapyPaper.therapy_id)
         ).all())
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": t.id, "name": t.name, "category": t.category, "status": t.status,
+             "papers": counts.get(t.id, 0),
+             "polled_through": marks[t.id].isoformat() if t.id in marks else None}
+            for t in app.baseline.targets
+        ], indent=2, ensure_ascii=False))
+        return
     table = Table("id", "therapy", "category", "status", "papers", "polled through")
-    for t in app.baseline.therapies:
+    for t in app.baseline.targets:  # the therapies, then the pathways polled like them
         mark = marks.get(t.id)
         table.add_row(t.id, t.name, t.category, t.status, str(counts.get(t.id, 0)),
                       mark.isoformat() if mark else "never")
     out.print(table)
+    with app.db.session() as session:
+        tags = link_tags(session)
+    for therapy_id, counted in sorted(tags.items()):
+        variants = ", ".join(f"{n} {tag}" for tag, n in sorted(counted.items()))
+        out.print(f"{therapy_id}: {variants}")
+
+
+def print_dropped(app: App, therapy_ids, fmt: str) -> None:
+    with app.db.session() as session:
+        rows = dropped_links(session, therapy_ids)
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"therapy": r.therapy_id, "pmid": r.pmid, "title": r.title, "rule": r.rule,
+             "reason": r.reason, "screened_at": r.screened_at.isoformat(timespec="seconds")}
+            for r in rows
+        ], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        out.print("No paper has been dropped by a post-filter.")
+        return
+    table = Table("therapy", "PMID", "rule", "why dropped", "title",
+                  title="Papers found by a therapy's query and dropped by a post-filter")
+    table.columns[1].no_wrap = True
+    for r in rows:
+        table.add_row(r.therapy_id, r.pmid, r.rule, escape(clean(r.reason)),
+                      short_title(clean(r.title)))
+    out.print(table)
+    out.print(f"{len(rows)} dropped link(s). Each paper stays stored; "
+              "only its link to that therapy is not counted.")
+
+
+def clean(text: str) -> str:
+    """Control characters out, before a terminal (titles are untrusted)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 @click.command()

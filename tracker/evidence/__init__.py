@@ -14,6 +14,8 @@ Across stored papers (read and write the store):
     notice_links.py     notices linked to the papers they concern; retractions applied
     duplicate_links.py  duplicate pairs found, and the decisions people make on them
     snapshots.py        per-therapy counts per period, and the events between periods
+    post_filters.py     what a query cannot say: found papers dropped (with why) or tagged
+    trials.py           papers grouped into trials, each paper's role in its trial
     reclassify.py       every paper's evidence re-derived from its raw record, offline
 """
 
@@ -43,6 +45,15 @@ from tracker.evidence.notice_links import (
     link_notices,
     missing_counterparts,
 )
+from tracker.evidence.post_filters import (
+    DroppedLink,
+    LinkText,
+    Screen,
+    dropped_links,
+    link_tags,
+    screen,
+    screen_links,
+)
 from tracker.evidence.reclassify import reclassify_all
 from tracker.evidence.snapshots import (
     PERIODS,
@@ -56,6 +67,8 @@ from tracker.evidence.text_rules import classify_text
 
 __all__ = [
     "LEVELS_BY_RANK",
+    "LinkText",
+    "Screen",
     "NOTICE_KINDS",
     "ON_NOTICE",
     "PERIODS",
@@ -65,6 +78,7 @@ __all__ = [
     "BaselineNotice",
     "Classification",
     "DuplicateFinder",
+    "DroppedLink",
     "DuplicateRow",
     "Level",
     "baseline_notices",
@@ -72,9 +86,11 @@ __all__ = [
     "classify_text",
     "decide",
     "detect_for_papers",
+    "dropped_links",
     "events",
     "fingerprint",
     "link_notices",
+    "link_tags",
     "list_links",
     "load_snapshots",
     "missing_counterparts",
@@ -85,5 +101,7 @@ __all__ = [
     "rebuild_snapshots",
     "reclassify_all",
     "sample_size",
+    "screen",
+    "screen_links",
     "trial_registry_ids",
 ]

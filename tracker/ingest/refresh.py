@@ -180,7 +180,7 @@ def refresh(
     if since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
     batch_size = batch_size or client.settings.batch_size
-    therapies = list(baseline.therapies)
+    therapies = list(baseline.targets)
     summary = RefreshSummary(run_id=None, status="running", since=since, until=until)
     started = now()
 
