@@ -64,6 +64,14 @@ from tracker.evidence.snapshots import (
     rebuild_snapshots,
 )
 from tracker.evidence.text_rules import classify_text
+from tracker.evidence.trials import (
+    ROLE_LABELS,
+    TrialMembership,
+    group_trials,
+    rebuild_trials,
+    role_of,
+    trial_memberships,
+)
 
 __all__ = [
     "LEVELS_BY_RANK",
@@ -72,9 +80,11 @@ __all__ = [
     "NOTICE_KINDS",
     "ON_NOTICE",
     "PERIODS",
+    "ROLE_LABELS",
     "RULES_VERSION",
     "SOURCES",
     "WITHDRAWING",
+    "TrialMembership",
     "BaselineNotice",
     "Classification",
     "DuplicateFinder",
@@ -89,6 +99,7 @@ __all__ = [
     "dropped_links",
     "events",
     "fingerprint",
+    "group_trials",
     "link_notices",
     "link_tags",
     "list_links",
@@ -99,9 +110,12 @@ __all__ = [
     "period_bounds",
     "periods",
     "rebuild_snapshots",
+    "rebuild_trials",
     "reclassify_all",
+    "role_of",
     "sample_size",
     "screen",
     "screen_links",
+    "trial_memberships",
     "trial_registry_ids",
 ]

@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.evidence import DuplicateFinder, link_notices, rebuild_snapshots, screen_links
+from tracker.evidence import (
+    DuplicateFinder,
+    link_notices,
+    rebuild_snapshots,
+    rebuild_trials,
+    screen_links,
+)
 from tracker.ingest.papers import (
     link_therapies,
     mark_deleted,
@@ -148,6 +154,7 @@ def poll(
         raise
     with db.session() as session:  # the evidence profile over time follows what was stored
         rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
+        rebuild_trials(session, now=now())  # papers of one trial grouped, with their roles
     return summary
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.evidence import DuplicateFinder, notice_links, snapshots
+from tracker.evidence import DuplicateFinder, notice_links, rebuild_trials, snapshots
 from tracker.ingest import papers
 from tracker.pubmed.eutils import EutilsClient
 from tracker.records import DeletedCitation, PaperRecord
@@ -243,6 +243,7 @@ def refresh(
         raise
     with db.session() as session:  # levels and retractions changed: so did the profile
         snapshots.rebuild_snapshots(session, baseline, period=period, until=until)
+        rebuild_trials(session, now=now())
     return summary
 
 

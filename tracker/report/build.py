@@ -9,7 +9,7 @@ a record stored without one falls back to the day the tracker first saw it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session, defer
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
-from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
+from tracker.evidence import (
+    LEVELS_BY_RANK,
+    ON_NOTICE,
+    PERIODS,
+    WITHDRAWING,
+    Level,
+    events,
+    periods,
+    trial_memberships,
+)
+from tracker.report import trials as trial_view
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
 
@@ -89,6 +99,10 @@ class PaperItem:
     therapies: tuple[str, ...]
     inclusion: str = "undecided"
     exclusion_reason: str | None = None
+    trial_key: str | None = None  # the trial it reports, when grouped with others
+    trial_label: str | None = None
+    trial_role: str | None = None
+    trial_role_reason: str | None = None
 
     @property
     def pubmed_url(self) -> str:
@@ -167,6 +181,19 @@ class TherapySection:
     events: tuple[str, ...]
     retracted: int  # papers of this therapy retracted in the period
     trend: tuple[TrendPoint, ...]
+    trials: dict[str, dict[str, int]] = field(default_factory=dict)  # like the counts, in trials
+
+    @property
+    def rct_summary(self) -> str:
+        """'RCTs: 4 trials, 9 papers' (cumulative): papers of one trial are one trial."""
+        papers = self.cumulative_by_level.get(Level.RCT.value, 0)
+        trials = self.trials.get("cumulative", {}).get(Level.RCT.value, papers)
+        return (f"RCTs: {trials} trial{'s' if trials != 1 else ''}, "
+                f"{papers} paper{'s' if papers != 1 else ''}")
+
+    @property
+    def highlight_groups(self) -> list:
+        return trial_view.highlight_groups(self.highlights)
 
     @property
     def new_total(self) -> int:
@@ -523,6 +550,8 @@ def build_report(
 
     papers, links = load_papers(session, ids)
     counted = {pid: p for pid, p in papers.items() if counts_as_evidence(p)}
+    memberships = trial_memberships(session, list(counted))
+    trial_keys = {pid: m.key for pid, m in memberships.items()}
     notices = collect_notices(session, papers, links)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}
@@ -538,7 +567,8 @@ def build_report(
         mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
         new = [p for p in mine if since <= created_on(p) <= until]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id]))) for p in new),
+            (trial_view.with_trial(paper_item(p, tuple(sorted(links[p.id]))),
+                                   memberships.get(p.id)) for p in new),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
@@ -556,7 +586,12 @@ def build_report(
         at_baseline = count_levels(mine, None, baseline_date - timedelta(days=1))
         before = count_levels(mine, None, since - timedelta(days=1))
         after = count_levels(mine, None, until)
-        found = events(therapy.name, Counter(before), Counter(after),
+        trials = trial_view.trial_maps(
+            mine, trial_keys, created_on, (info.value for info in LEVELS), since=since,
+            until=until, previous=(prev_since, prev_until), baseline_date=baseline_date)
+        found = events(therapy.name,  # RCT events count trials, not papers
+                       Counter(trial_view.rcts_as_trials(before, trials.pop("before"))),
+                       Counter(trial_view.rcts_as_trials(after, trials["cumulative"])),
                        at_baseline[Level.SYSTEMATIC_REVIEW.value], retracted)
         sections.append(TherapySection(
             id=therapy.id, name=therapy.name, category=therapy.category, status=therapy.status,
@@ -566,6 +601,7 @@ def build_report(
             highlights=highlights, others=groups, notices=my_notices,
             events=tuple(e["text"] for e in found), retracted=retracted,
             trend=tuple(TrendPoint(d, count_levels(mine, None, d)) for d in days),
+            trials=trials,
         ))
 
     excluded = []

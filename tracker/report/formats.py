@@ -144,6 +144,8 @@ def paper_to_dict(paper: PaperItem) -> dict:
         "trial_ids": list(paper.trial_ids), "therapies": list(paper.therapies),
         "is_demo": paper.is_demo, "inclusion": paper.inclusion,
         "exclusion_reason": paper.exclusion_reason,
+        "trial": {"key": paper.trial_key, "label": paper.trial_label, "role": paper.trial_role,
+                  "role_reason": paper.trial_role_reason} if paper.trial_key else None,
     }
 
 
@@ -158,6 +160,7 @@ def therapy_to_dict(section: TherapySection) -> dict:
             "change_vs_previous": section.change_vs_previous_by_level(),
             "change_since_baseline": section.change_since_baseline_by_level(),
         },
+        "trials": {name: dict(by_level) for name, by_level in section.trials.items()},
         "totals": {
             "new": section.new_total, "previous": section.previous_total,
             "cumulative": section.cumulative_total, "at_baseline": section.at_baseline_total,
