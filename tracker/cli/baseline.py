@@ -55,6 +55,8 @@ def therapies(app: App, dropped: bool, therapy_ids, fmt: str) -> None:
         ], indent=2, ensure_ascii=False))
         return
     table = Table("id", "therapy", "category", "status", "papers", "polled through")
+    for column in (table.columns[0], table.columns[4], table.columns[5]):
+        column.no_wrap = True  # ids and dates are never cut
     for t in app.baseline.targets:  # the therapies, then the pathways polled like them
         mark = marks.get(t.id)
         table.add_row(t.id, t.name, t.category, t.status, str(counts.get(t.id, 0)),

@@ -27,6 +27,7 @@ from tracker.evidence import (
     periods,
     trial_memberships,
 )
+from tracker.report import pathways as pathway_view
 from tracker.report import trials as trial_view
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
@@ -235,13 +236,24 @@ class TherapySection:
 
 @dataclass(frozen=True)
 class PathwayItem:
-    """The second axis: the therapies acting on one pathway, their papers counted once."""
+    """The second axis: the papers a pathway's own query found (tracker.report.pathways)."""
 
     id: str
     name: str
-    therapies: tuple[str, ...]  # therapy names
+    therapies: tuple[str, ...]  # names of the therapies the seeds say act on it
     new_by_level: dict[str, int]
     cumulative: int
+    polled_through: date | None = None  # None: never polled, so no count is known
+    shared: tuple[tuple[str, int], ...] = ()  # (therapy name, papers also found by it)
+
+    @property
+    def polled(self) -> bool:
+        return self.polled_through is not None
+
+    @property
+    def shared_text(self) -> str:
+        """Which therapies' papers also appear here: 'Intravenous ketamine (3), ...'."""
+        return ", ".join(f"{name} ({n})" for name, n in self.shared) or "none"
 
 
 @dataclass(frozen=True)
@@ -612,7 +624,7 @@ def build_report(
         if since <= created_on(paper) <= until or (decided and since <= decided <= until):
             excluded.append(paper_item(paper, tuple(sorted(links[paper.id]))))
     excluded.sort(key=lambda i: (i.created, i.pmid))
-    pathways = pathway_items(baseline, therapies, counted, links, since, until)
+    pathways = pathway_view.pathway_items(session, baseline, since=since, until=until)
     shown = {p.pmid for s in sections for p in s.highlights}
     shown |= {p.pmid for s in sections for g in s.others for p in g.papers}
     shown |= {p.pmid for p in excluded}
@@ -627,21 +639,3 @@ def build_report(
         excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
     )
 
-
-def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,
-                  until: date) -> tuple[PathwayItem, ...]:
-    """Counted papers per pathway of the seed documents, each paper once however many of the
-    pathway's therapies found it."""
-    items = []
-    for pathway in baseline.pathways:
-        members = [t for t in therapies if pathway.id in t.pathways]
-        if not members:
-            continue
-        ids = {t.id for t in members}
-        papers = [p for pid, p in counted.items() if ids & set(links.get(pid, ()))]
-        items.append(PathwayItem(
-            id=pathway.id, name=pathway.name, therapies=tuple(t.name for t in members),
-            new_by_level=count_levels(papers, since, until),
-            cumulative=sum(count_levels(papers, None, until).values()),
-        ))
-    return tuple(items)

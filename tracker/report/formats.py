@@ -208,8 +208,11 @@ def report_to_dict(report: Report) -> dict:
         "therapies": [therapy_to_dict(s) for s in report.therapies],
         "pathways": [
             {"id": p.id, "name": p.name, "therapies": list(p.therapies),
-             "new_by_level": dict(p.new_by_level), "new": sum(p.new_by_level.values()),
-             "cumulative": p.cumulative}
+             "polled_through": _day(p.polled_through),
+             "new_by_level": dict(p.new_by_level) if p.polled else None,
+             "new": sum(p.new_by_level.values()) if p.polled else None,
+             "cumulative": p.cumulative if p.polled else None,
+             "also_found_by": [{"therapy": name, "papers": n} for name, n in p.shared]}
             for p in report.pathways
         ],
         "excluded": [paper_to_dict(p) for p in report.excluded],
