@@ -1,6 +1,6 @@
 """Precision and recall of every therapy's query on the query test set (bench/query_cases.py).
 
-    .venv/bin/python bench/bench_queries.py [--seeds DIR]
+    .venv/bin/python bench/bench_queries.py [--seeds DIR] [--extra]
 
 Each therapy's full query (intervention AND the TRD clause) is sent as an ESearch to the local
 E-utilities server holding the test records, so PubMed's query syntax is evaluated as the server
@@ -91,15 +91,17 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=default_seeds_dir())
+    parser.add_argument("--extra", action="store_true",
+                        help="also the optional extra therapies (seeds/extra_therapies.toml)")
     args = parser.parse_args()
-    baseline = load_baseline(args.seeds)
+    baseline = load_baseline(args.seeds, extra_therapies=args.extra)
     with EutilsServer(records(), today=WINDOW[1]) as server:
         scores = measure(baseline, server.url)
     print(f"{len(CASES)} test records; window {WINDOW[0]} – {WINDOW[1]}")
-    print(f"{'therapy':20} {'relevant':>8} {'found':>6} {'query P':>8} {'kept':>5} "
+    print(f"{'therapy':27} {'relevant':>8} {'found':>6} {'query P':>8} {'kept':>5} "
           f"{'precision':>9} {'recall':>7}")
     for s in scores:
-        print(f"{s.therapy:20} {s.relevant:8} {s.found:6} {s.query_precision:8.2f} {s.kept:5} "
+        print(f"{s.therapy:27} {s.relevant:8} {s.found:6} {s.query_precision:8.2f} {s.kept:5} "
               f"{s.precision:9.2f} {s.recall:7.2f}")
     for s in scores:
         for pmid, reason in s.dropped:

@@ -85,7 +85,7 @@ CASES: tuple[Case, ...] = (
     case(9, "Ketamine versus electroconvulsive therapy for treatment-resistant depression: the "
          "KetECT randomized trial",
          "Patients with treatment-resistant depression received thrice-weekly ketamine infusions "
-         "or ECT under propofol anaesthesia.", {"ketamine"},
+         "or ECT under propofol anaesthesia.", {"ketamine", "ect"},
          "true positive: ketamine compared with ECT, not its anaesthetic",
          mesh=("Ketamine", "Electroconvulsive Therapy")),
     case(10, "Racemic ketamine versus esketamine for treatment-resistant depression: a "
@@ -114,12 +114,12 @@ CASES: tuple[Case, ...] = (
     case(15, "Ketamine or propofol anaesthesia for electroconvulsive therapy in "
          "treatment-resistant depression",
          "Patients with treatment-resistant depression were randomised to ketamine or propofol as "
-         "the anaesthetic agent for ECT; seizure duration was the primary outcome.", set(),
+         "the anaesthetic agent for ECT; seizure duration was the primary outcome.", {"ect"},
          "false positive for ketamine: the anaesthetic for ECT"),
     case(16, "Esketamine nasal spray versus quetiapine extended release for treatment-resistant "
          "depression",
          "In ESCAPE-TRD, patients with treatment-resistant depression continuing an SSRI or SNRI "
-         "received esketamine or quetiapine.", {"esketamine"},
+         "received esketamine or quetiapine augmentation.", {"esketamine", "sga_augmentation"},
          "false positive for SSRI and SNRI (old queries): the background antidepressant"),
     case(17, "Single-dose psilocybin for a treatment-resistant episode of major depression",
          "Psilocybin 25 mg with psychological support was compared with 1 mg in "
@@ -180,6 +180,26 @@ CASES: tuple[Case, ...] = (
     case(31, "Ketamine sedation in paediatric dental surgery",
          "Intravenous ketamine was compared with midazolam for sedation in children.", set(),
          "out of scope: no treatment-resistant depression"),
+    # the optional extra set (seeds/extra_therapies.toml)
+    case(32, "Magnetic seizure therapy versus electroconvulsive therapy for treatment-resistant "
+         "depression", "Patients with treatment-resistant depression were randomised to MST or "
+         "ECT.", {"mst", "ect"}, "true positive (extra set)"),
+    case(33, "Inhaled nitrous oxide for treatment-resistant major depression",
+         "Nitrous oxide 25% or 50% was inhaled for one hour by patients with "
+         "treatment-resistant depression.", {"nitrous_oxide"}, "true positive (extra set)"),
+    case(34, "Dextromethorphan-bupropion in treatment-resistant depression",
+         "AXS-05 was given to patients with treatment-resistant depression.",
+         {"dextromethorphan_bupropion"}, "true positive (extra set)"),
+    case(35, "Lithium augmentation in treatment-resistant depression: a randomized trial",
+         "Lithium was added to the antidepressant of patients with treatment-resistant "
+         "depression.", {"lithium_augmentation"}, "true positive (extra set)"),
+    case(36, "Aripiprazole augmentation versus switching in treatment-resistant depression",
+         "Adjunctive aripiprazole was compared with a switch to bupropion in treatment-resistant "
+         "depression.", {"sga_augmentation"}, "true positive (extra set)"),
+    case(37, "Regional perfusion on single photon emission computed tomography (ECT) in "
+         "treatment-resistant depression",
+         "Emission computed tomography showed frontal hypoperfusion in treatment-resistant "
+         "depression.", set(), "false positive for ECT: the imaging abbreviation"),
 )
 
 

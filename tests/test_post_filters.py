@@ -34,9 +34,15 @@ def query_bench():
     return runpy.run_path(str(BENCH / "bench_queries.py"), run_name="bench_queries")
 
 
-def test_every_therapy_has_precision_and_recall_one_on_the_query_test_set(baseline, query_bench):
+@pytest.mark.parametrize("extra", [False, True], ids=["seed therapies", "with the extra set"])
+def test_every_therapy_has_precision_and_recall_one_on_the_query_test_set(query_bench, extra):
     from bench.query_cases import CASES, records
+    from tracker.baseline import load_baseline
+    from tracker.config import default_seeds_dir
     from tracker.demo.server import EutilsServer
+
+    baseline = load_baseline(default_seeds_dir(), extra_therapies=extra)
+    assert len(baseline.therapies) == (21 if extra else 15)
 
     with EutilsServer(records(), today=date(2025, 6, 30)) as server:
         scores = query_bench["measure"](baseline, server.url)
@@ -142,3 +148,22 @@ def test_dropped_with_an_unknown_therapy_is_one_line(capsys, env):
     run(capsys, "init", "--skip-references")
     code, _, err = run(capsys, "therapies", "--dropped", "--therapy", "nope")
     assert code != 0 and "unknown therapy 'nope'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_extra_set_is_off_by_default_and_on_with_one_setting(capsys, env, monkeypatch):
+    code, out, _ = run(capsys, "init", "--skip-references")
+    assert code == 0
+    code, _, err = run(capsys, "poll", "--therapy", "ect", "--dry-run")
+    assert code != 0 and "unknown therapy 'ect'" in err
+    monkeypatch.setenv("TRACKER_EXTRA_THERAPIES", "1")
+    code, out, err = run(capsys, "init", "--skip-references")
+    assert code == 0, err
+    code, out, _ = run(capsys, "therapies", "--format", "json")
+    ids = [t["id"] for t in json.loads(out)]
+    assert {"ect", "mst", "nitrous_oxide", "dextromethorphan_bupropion", "sga_augmentation",
+            "lithium_augmentation"} <= set(ids)
+    code, out, err = run(capsys, "poll", "--therapy", "ect", "--until", "2025-06-30")
+    assert code == 0, err
+    monkeypatch.setenv("TRACKER_EXTRA_THERAPIES", "maybe")
+    code, _, err = run(capsys, "therapies")
+    assert code != 0 and "extra_therapies" in err and len(err.strip().splitlines()) == 1

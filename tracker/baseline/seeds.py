@@ -16,6 +16,7 @@ from typing import Any
 from tracker.errors import BaselineError, UnknownTherapyError
 
 THERAPIES_FILE = "therapies.toml"
+EXTRA_THERAPIES_FILE = "extra_therapies.toml"  # optional set, on with [baseline] extra_therapies
 REFERENCES_FILE = "references.toml"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_TAG = re.compile(r"\[([a-zA-Z ]+)\]")
@@ -199,7 +200,8 @@ def check_query(entry: _Entry, query: str) -> None:
         )
 
 
-def load_baseline(seeds_dir: Path) -> Baseline:
+def load_baseline(seeds_dir: Path, *, extra_therapies: bool = False) -> Baseline:
+    """The baseline from seeds_dir; with extra_therapies, also extra_therapies.toml there."""
     seeds_dir = Path(seeds_dir)
     path = seeds_dir / THERAPIES_FILE
     data = _read_toml(path)
@@ -235,8 +237,17 @@ def load_baseline(seeds_dir: Path) -> Baseline:
     pathway_ids = {p.id for p in pathways}
     therapies: list[Therapy] = []
     seen: set[str] = set()
-    for i, table in enumerate(data.get("therapy", []), 1):
-        e = _Entry(path, "therapy", i, table, {
+    tables = [(path, i, table) for i, table in enumerate(data.get("therapy", []), 1)]
+    if not tables:
+        raise BaselineError(f"{path}: no [[therapy]] entries")
+    if extra_therapies:
+        extra_path = seeds_dir / EXTRA_THERAPIES_FILE
+        extra = _read_toml(extra_path)
+        if set(extra) - {"therapy"}:
+            raise BaselineError(f"{extra_path}: only [[therapy]] tables belong here")
+        tables += [(extra_path, i, table) for i, table in enumerate(extra.get("therapy", []), 1)]
+    for source, i, table in tables:
+        e = _Entry(source, "therapy", i, table, {
             "id", "name", "category", "status", "query", "aliases", "pathways", "sources", "notes",
         })
         therapy_id = e.text("id")
@@ -261,9 +272,6 @@ def load_baseline(seeds_dir: Path) -> Baseline:
             pathways=therapy_pathways, sources=sources, notes=e.text("notes", False),
             condition_query=" ".join(condition_query.split()),
         ))
-    if not therapies:
-        raise BaselineError(f"{path}: no [[therapy]] entries")
-
     references = load_references(seeds_dir / REFERENCES_FILE, document_ids, seen)
     return Baseline(
         therapies=tuple(therapies), pathways=tuple(pathways), documents=tuple(documents),

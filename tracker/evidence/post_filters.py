@@ -182,6 +182,19 @@ def screen_comparator(therapy_id: str, text: LinkText, others: dict[str, str]) -
                   "treatment patients continued")
 
 
+# --- ECT (optional extra set): the treatment, not emission computed tomography -----------------
+
+
+def screen_ect(text: LinkText) -> Screen | None:
+    body = text.text
+    if _find(r"\bemission computed tomography\b", body) and not _find(
+        r"\belectroconvulsive\b|\bseizure\b", body
+    ):
+        return Screen("ect.imaging", True,
+                      "ECT here is emission computed tomography, an imaging method")
+    return None
+
+
 def screen(therapy_id: str, text: LinkText, others: dict[str, str] | None = None) -> Screen | None:
     """The verdict of the therapy's rule on one paper; None when no rule has anything to say.
 
@@ -195,6 +208,8 @@ def screen(therapy_id: str, text: LinkText, others: dict[str, str] | None = None
         return screen_vns(text)
     if therapy_id == "pharmacogenomics":
         return screen_pharmacogenomics(text)
+    if therapy_id == "ect":
+        return screen_ect(text)
     if therapy_id in COMPARATORS:
         return screen_comparator(therapy_id, text, others or {})
     return None
