@@ -107,3 +107,13 @@ def test_phone_width_has_no_sideways_scroll(browser, report_file, tmp_path):
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     page.close()
+
+
+def test_pathway_rows_fit_a_phone_and_say_not_polled(browser, report_file):
+    page, _, _ = open_page(browser, report_file, 375)
+    rows = page.locator("table.pathways tbody tr")
+    assert rows.count() == 6
+    assert "not polled" in rows.first.inner_text()  # no pathway was polled: not a 0
+    wrap = page.locator("table.pathways").locator("xpath=..")
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.close()
