@@ -143,3 +143,6 @@ def test_report_counts_trials_beside_papers_and_lists_a_trial_once(capsys, env, 
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--since", "2025-03-01",
                        "--until", "2025-03-31", "--format", "txt", "--output", "-")
     assert "RCTs: 2 trials, 4 papers" in out and "Trial NCT04433245 (3 papers)" in out
+    code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--since", "2025-03-01",
+                       "--until", "2025-03-31", "--format", "md", "--output", "-")
+    assert "**Trial NCT04433245** (3 papers)" in out and "role in trial: protocol" in out

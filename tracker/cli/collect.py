@@ -79,7 +79,7 @@ def status(app: App, runs: int) -> None:
         )
     out.print(table)
     marks_table = Table("therapy", "polled through", title="Watermarks")
-    for t in app.baseline.therapies:
+    for t in app.baseline.targets:  # therapies, then pathways
         mark = marks.get(t.id)
         marks_table.add_row(t.id, mark.isoformat() if mark else "never")
     out.print(marks_table)
