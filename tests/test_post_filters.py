@@ -167,3 +167,42 @@ def test_the_extra_set_is_off_by_default_and_on_with_one_setting(capsys, env, mo
     monkeypatch.setenv("TRACKER_EXTRA_THERAPIES", "maybe")
     code, _, err = run(capsys, "therapies")
     assert code != 0 and "extra_therapies" in err and len(err.strip().splitlines()) == 1
+
+
+def test_reclassify_applies_the_current_rules_to_stored_links(capsys, env, db_url):
+    """Links stored before a rule existed are dropped; a drop the rules no longer make is undone."""
+    from datetime import datetime
+
+    from sqlalchemy import delete
+
+    from tracker.store.models import Paper
+
+    env.add_records([
+        make_record("90000951", "Oral ketamine in treatment-resistant depression",
+                    date(2025, 3, 1), abstract="Oral ketamine tablets were given."),
+        make_record("90000952", "Intravenous ketamine in treatment-resistant depression",
+                    date(2025, 3, 2), abstract="Ketamine infusions were given."),
+    ])
+    run(capsys, "init", "--skip-references")
+    assert run(capsys, "poll", "--therapy", "ketamine", "--until", "2025-06-30")[0] == 0
+    now = datetime(2025, 7, 1)
+    database = Database(db_url)
+    with database.session() as session:  # as an older version, or older rules, left them
+        ids = dict(session.execute(select(Paper.pmid, Paper.id)).all())
+        oral, iv = ids["90000951"], ids["90000952"]
+        session.execute(delete(TherapyScreen))
+        session.execute(delete(TherapyPaper).where(TherapyPaper.paper_id == iv))
+        session.add(TherapyPaper(therapy_id="ketamine", paper_id=oral, first_found_at=now))
+        session.add(TherapyScreen(therapy_id="ketamine", paper_id=iv, rule="ketamine.old_rule",
+                                  dropped=True, reason="an old rule", screened_at=now))
+    code, out, err = run(capsys, "reclassify")
+    assert code == 0, err
+    assert "1 link(s) dropped, 1 restored" in out
+    with database.session() as session:
+        links = set(session.execute(select(TherapyPaper.therapy_id, TherapyPaper.paper_id)).all())
+        screens = session.scalars(select(TherapyScreen)).all()
+        assert [(s.paper_id, s.rule) for s in screens] == [(oral, "ketamine.route")]
+    assert links == {("ketamine", iv)}
+    code, out, _ = run(capsys, "reclassify")
+    assert "0 link(s) dropped, 0 restored" in out
+    database.dispose()

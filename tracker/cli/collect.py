@@ -88,13 +88,20 @@ def status(app: App, runs: int) -> None:
 @click.command()
 @pass_app
 def reclassify(app: App) -> None:
-    """Re-derive every paper's evidence level from its stored record (no network)."""
-    from tracker.evidence import reclassify_all
+    """Re-derive every paper's evidence level from its stored record (no network).
+
+    The post-filters are applied again to every stored therapy link, so a changed rule drops or
+    restores links (each visible in `tracker therapies --dropped`).
+    """
+    from tracker.evidence import reclassify_all, rescreen_links
 
     app.db.require_current()
     with app.db.session() as session:
         counts = reclassify_all(session, now=datetime.now())
+        screened = rescreen_links(session, app.baseline.targets, now=datetime.now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
+    out.print(f"Post-filters: {screened['dropped']} link(s) dropped, "
+              f"{screened['restored']} restored.")
 
 
 @click.command()

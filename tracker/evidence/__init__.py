@@ -51,6 +51,7 @@ from tracker.evidence.post_filters import (
     Screen,
     dropped_links,
     link_tags,
+    rescreen_links,
     screen,
     screen_links,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "rebuild_snapshots",
     "rebuild_trials",
     "reclassify_all",
+    "rescreen_links",
     "role_of",
     "sample_size",
     "screen",

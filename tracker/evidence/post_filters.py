@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
 
-from tracker.store import Paper, TherapyScreen
+from tracker.store import Paper, TherapyPaper, TherapyScreen
 
 COMPARATORS = ("ssri", "snri")
 
@@ -264,6 +264,71 @@ def screen_links(
             kept.append((therapy_id, paper_id))
     session.flush()
     return kept
+
+
+RULED = ("ketamine", "lsd", "vns", "pharmacogenomics", "ect", *COMPARATORS)
+
+
+def rescreen_links(session: Session, therapies, *, now: datetime) -> dict[str, int]:
+    """Apply the current rules to every stored link and verdict, offline (for `reclassify`).
+
+    A link a rule now drops is removed and its verdict stored; a dropped link the rules now keep
+    is restored (its query did find the paper); a changed verdict is rewritten. Nothing else
+    is touched, so a second run changes nothing.
+    """
+    counts = {"dropped": 0, "restored": 0}
+    links = set(session.execute(
+        select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
+        .where(TherapyPaper.therapy_id.in_(RULED))
+    ).all())
+    screens = {
+        (s.therapy_id, s.paper_id): s
+        for s in session.scalars(select(TherapyScreen).where(TherapyScreen.therapy_id.in_(RULED)))
+    }
+    pairs = sorted(links | set(screens))
+    ids = sorted({paper_id for _, paper_id in pairs})
+    papers: dict[int, Paper] = {}
+    for start in range(0, len(ids), 500):
+        papers.update((p.id, p) for p in session.scalars(
+            select(Paper).where(Paper.id.in_(ids[start:start + 500]))
+            .options(load_only(Paper.id, Paper.title, Paper.abstract, Paper.mesh))
+        ))
+    for therapy_id, paper_id in pairs:
+        text = LinkText.of_paper(papers[paper_id])
+        others = title_therapies(text.title, therapies) if therapy_id in COMPARATORS else None
+        verdict = screen(therapy_id, text, others)
+        row = screens.get((therapy_id, paper_id))
+        linked = (therapy_id, paper_id) in links
+        if verdict is None:
+            if row is not None:
+                if row.dropped and not linked:
+                    session.add(TherapyPaper(therapy_id=therapy_id, paper_id=paper_id,
+                                             first_found_at=row.screened_at, run_id=row.run_id))
+                    counts["restored"] += 1
+                session.delete(row)
+            continue
+        if row is None:
+            session.add(TherapyScreen(
+                therapy_id=therapy_id, paper_id=paper_id, rule=verdict.rule,
+                dropped=verdict.dropped, reason=verdict.reason, tag=verdict.tag,
+                screened_at=now, run_id=None,
+            ))
+        elif (row.rule, row.dropped, row.reason, row.tag) != (
+            verdict.rule, verdict.dropped, verdict.reason, verdict.tag
+        ):
+            row.rule, row.dropped, row.reason, row.tag = (
+                verdict.rule, verdict.dropped, verdict.reason, verdict.tag)
+            row.screened_at = now
+        if verdict.dropped and linked:
+            session.execute(delete(TherapyPaper).where(
+                TherapyPaper.therapy_id == therapy_id, TherapyPaper.paper_id == paper_id))
+            counts["dropped"] += 1
+        elif not verdict.dropped and not linked:
+            session.add(TherapyPaper(therapy_id=therapy_id, paper_id=paper_id,
+                                     first_found_at=row.screened_at if row else now))
+            counts["restored"] += 1
+    session.flush()
+    return counts
 
 
 @dataclass(frozen=True)
