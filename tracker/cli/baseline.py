@@ -84,7 +84,7 @@ def print_dropped(app: App, therapy_ids, fmt: str) -> None:
         return
     table = Table("therapy", "PMID", "rule", "why dropped", "title",
                   title="Papers found by a therapy's query and dropped by a post-filter")
-    table.columns[1].no_wrap = True
+    table.columns[1].no_wrap = table.columns[2].no_wrap = True  # PMIDs and rule names whole
     for r in rows:
         table.add_row(r.therapy_id, r.pmid, r.rule, escape(clean(r.reason)),
                       short_title(clean(r.title)))
