@@ -104,5 +104,10 @@ def test_pathways_are_polled_with_their_own_watermarks_and_reported(capsys, env,
 
     code, out, _ = run(capsys, "poll", "--therapy", "pathway:circuit", "--until", "2025-04-30")
     assert code == 0 and "pathway:circuit" in out
+    code, out, _ = run(capsys, "report", "--since", "2025-04-01", "--until", "2025-04-30",
+                       "--format", "txt", "--output", "-")
+    assert "Circuit dysfunction: 0 new" in out
+    assert "HPA axis / cortisol: 0 new, 1 in all; also found by: none; polled only through " \
+        "2025-03-31" in " ".join(out.split())
     code, out, _ = run(capsys, "therapies")
     assert "pathway:circuit" in out and "2025-04-30" in out
