@@ -69,6 +69,8 @@ def test_every_therapy_has_precision_and_recall_one_on_the_query_test_set(query_
          "Ketamine 0.5 mg/kg was given intravenously.", False),
         ("ketamine", "Ketamine in treatment-resistant depression",
          "Ketamine was given as sublingual lozenges.", True),
+        ("ketamine", "Oral ketamine in DSM-IV major depression", "Oral ketamine daily.", True),
+        ("ketamine", "Ketamine IV or oral?", "Ketamine given IV and then orally.", False),
         ("ketamine", "Arketamine in treatment-resistant depression",
          "Arketamine was infused over 40 minutes.", False),
         ("lsd", "LSD-assisted therapy", "Lysergic acid diethylamide; Fisher's LSD test.", False),

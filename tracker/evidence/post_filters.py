@@ -60,7 +60,7 @@ def _find(pattern: str, text: str) -> bool:
 
 # --- ketamine (the therapy is intravenous racemic ketamine) --------------------------------------
 
-IV_ROUTE = r"\b(intravenous(ly)?|i\.v\.|iv|infusions?|infused)\b"
+IV_ROUTE = r"\b(intravenous(ly)?|infusions?|infused)\b|(?<![\w-])(i\.v\.|iv)(?![\w-])"  # not DSM-IV
 OTHER_ROUTES = {
     "intranasal": r"\b(intra-?nasal(ly)?|nasal spray|nasally)\b",
     "oral": r"\b(oral(ly)?|by mouth|tablets?|capsules?)\b",
