@@ -138,11 +138,13 @@ def test_report_counts_trials_beside_papers_and_lists_a_trial_once(capsys, env, 
                        "--until", "2025-03-31", "--format", "html", "--output", str(html))
     assert code == 0, err
     text = html.read_text()
-    assert text.count("Trial NCT04433245 · 3 papers") == 1
+    assert text.count("Trial NCT04433245 · 4 papers") == 1  # its protocol joins it
+    assert text.count("PMID <a") == 5  # every paper listed once
+    assert "Trial or review protocol (" not in text
     assert "RCTs: 2 trials, 4 papers" in text
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--since", "2025-03-01",
                        "--until", "2025-03-31", "--format", "txt", "--output", "-")
-    assert "RCTs: 2 trials, 4 papers" in out and "Trial NCT04433245 (3 papers)" in out
+    assert "RCTs: 2 trials, 4 papers" in out and "Trial NCT04433245 (4 papers)" in out
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--since", "2025-03-01",
                        "--until", "2025-03-31", "--format", "md", "--output", "-")
-    assert "**Trial NCT04433245** (3 papers)" in out and "role in trial: protocol" in out
+    assert "**Trial NCT04433245** (4 papers)" in out and "role in trial: protocol" in out

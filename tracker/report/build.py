@@ -194,7 +194,19 @@ class TherapySection:
 
     @property
     def highlight_groups(self) -> list:
-        return trial_view.highlight_groups(self.highlights)
+        """Highlights, a trial's papers of the window (its protocol too) listed under it once."""
+        return trial_view.highlight_groups(self.highlights, [p for g in self.others
+                                                             for p in g.papers])
+
+    @property
+    def others_not_in_trials(self) -> tuple[LevelGroup, ...]:
+        """The other level groups without the papers already listed under a highlighted trial."""
+        listed = trial_view.listed_in_trials(self.highlights, [p for g in self.others
+                                                               for p in g.papers])
+        return tuple(
+            LevelGroup(g.level, papers) for g in self.others
+            if (papers := tuple(p for p in g.papers if p.pmid not in listed))
+        )
 
     @property
     def new_total(self) -> int:

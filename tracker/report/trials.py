@@ -58,10 +58,15 @@ def rcts_as_trials(by_level: dict[str, int], trials_by_level: dict[str, int]) ->
     return {**by_level, RCT: trials_by_level.get(RCT, 0)}
 
 
-def highlight_groups(items) -> list[tuple[str | None, tuple]]:
-    """Highlights in order, a trial's papers listed together under it: (trial label, papers)."""
+def highlight_groups(items, others=()) -> list[tuple[str | None, tuple]]:
+    """Highlights in order, a trial's papers listed together under it: (trial label, papers).
+
+    others: the window's other papers; those of a highlighted trial (its protocol, say) join it.
+    """
     groups: list[tuple[str | None, list]] = []
     where: dict[str, int] = {}
+    highlighted = {getattr(i, "trial_key", None) for i in items} - {None}
+    items = [*items, *(o for o in others if getattr(o, "trial_key", None) in highlighted)]
     for item in items:
         key = getattr(item, "trial_key", None)
         if key is None:
@@ -72,3 +77,9 @@ def highlight_groups(items) -> list[tuple[str | None, tuple]]:
             where[key] = len(groups)
             groups.append((item.trial_label or key, [item]))
     return [(label if len(papers) > 1 else None, tuple(papers)) for label, papers in groups]
+
+
+def listed_in_trials(highlights, others) -> set[str]:
+    """PMIDs of the other papers already listed under a highlighted trial."""
+    highlighted = {getattr(i, "trial_key", None) for i in highlights} - {None}
+    return {o.pmid for o in others if getattr(o, "trial_key", None) in highlighted}
