@@ -42,6 +42,7 @@ bench: setup-test
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py
 	$(BIN)/python bench/bench_model.py
+	$(BIN)/python bench/bench_queries.py --extra
 
 clean:
 	rm -rf $(VENV) demo-output reports/*.html reports/*.md reports/*.json

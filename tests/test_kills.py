@@ -136,7 +136,7 @@ def test_init_killed_at_any_moment_leaves_a_database_init_can_finish(environment
     assert code == 0, err
     code, _, err = tracker(environment, tmp_path, "therapies")
     assert code == 0, err
-    assert stored(environment)["therapies"] == 15
+    assert stored(environment)["therapies"] == 15 + 6  # the therapies and the pathways
 
 
 def test_a_failing_migration_leaves_the_old_schema(environment, tmp_path):

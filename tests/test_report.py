@@ -342,13 +342,15 @@ def test_merged_duplicate_links_move_to_the_canonical_paper(db, baseline, papers
                           "tracking began.",)  # the test store holds no history
 
 
-def test_pathway_axis_counts_a_paper_once(db, baseline):
-    """Ketamine and esketamine both act on the glutamatergic pathway: one paper, one count."""
+def test_pathway_axis_counts_what_its_own_query_found(db, baseline):
+    """A pathway counts the papers its query found, each once, and names the therapies whose
+    papers also appear there; a pathway never polled is "not polled", not 0."""
     from datetime import date, datetime
 
     from tracker.ingest.papers import link_therapies, sync_therapies, upsert_records
     from tracker.report.build import build_report
     from tracker.report.formats import render, report_to_dict
+    from tracker.store import Watermark
 
     import records_factory as rf
 
@@ -360,17 +362,24 @@ def test_pathway_axis_counts_a_paper_once(db, baseline):
                            date(2025, 6, 10), types=(rf.RCT,)),
         ], run_id=None, now=now)
         paper_id = result.new["90001001"]
-        link_therapies(session, [("ketamine", paper_id), ("esketamine", paper_id)],
-                       run_id=None, now=now)
+        link_therapies(session, [("ketamine", paper_id), ("esketamine", paper_id),
+                                 ("pathway:glutamatergic", paper_id)], run_id=None, now=now)
+        session.add(Watermark(therapy_id="pathway:glutamatergic",
+                              polled_through=date(2025, 6, 30), updated_at=now))
         report = build_report(session, baseline, since=date(2025, 6, 1), until=date(2025, 6, 30),
                               generated_at=now)
     glutamatergic = next(p for p in report.pathways if p.id == "glutamatergic")
     assert glutamatergic.new_by_level["rct"] == 1 and glutamatergic.cumulative == 1
-    assert {"Intravenous ketamine", "Esketamine nasal spray"} <= set(glutamatergic.therapies)
+    assert set(glutamatergic.shared) == {("Intravenous ketamine", 1), ("Esketamine nasal spray", 1)}
+    hpa = next(p for p in report.pathways if p.id == "hpa_axis")
+    assert not hpa.polled
     as_json = report_to_dict(report)
-    assert next(p for p in as_json["pathways"] if p["id"] == "glutamatergic")["new"] == 1
+    by_id = {p["id"]: p for p in as_json["pathways"]}
+    assert by_id["glutamatergic"]["new"] == 1
+    assert by_id["hpa_axis"]["new"] is None and by_id["hpa_axis"]["polled_through"] is None
     for fmt in ("html", "md", "txt"):
-        assert "Glutamatergic signalling" in render(report, fmt)
+        text = render(report, fmt)
+        assert "Glutamatergic signalling" in text and "not polled" in text
 
 
 def chart_svgs(html: str) -> list[str]:

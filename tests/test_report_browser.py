@@ -142,3 +142,13 @@ def test_phone_width_nothing_overflows(browser, report_file, tmp_path):
     assert dialogs == []
     screenshot(page, tmp_path, "report-375.png")
     page.close()
+
+
+def test_pathway_rows_fit_a_phone_and_say_not_polled(browser, report_file):
+    page, _, _ = open_page(browser, report_file, 375)
+    rows = page.locator("table.pathways tbody tr")
+    assert rows.count() == 6
+    assert "not polled" in rows.first.inner_text()  # no pathway was polled: not a 0
+    wrap = page.locator("table.pathways").locator("xpath=..")
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.close()

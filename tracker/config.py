@@ -35,6 +35,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "requests_per_second",
     ),
     "paths": ("seeds_dir", "reports_dir"),
+    "baseline": ("extra_therapies",),
     "report": ("baseline_date", "period"),
     "review": ("review_rules_off", "review_min_confidence", "exclusion_reasons"),
     "web": ("secret_key",),
@@ -65,6 +66,7 @@ ENVIRONMENT = {
     "NCBI_TOOL": "tool",
     "TRACKER_SEEDS_DIR": "seeds_dir",
     "TRACKER_REPORTS_DIR": "reports_dir",
+    "TRACKER_EXTRA_THERAPIES": "extra_therapies",
     "TRACKER_SMTP_HOST": "smtp_host",
     "TRACKER_SMTP_PORT": "smtp_port",
     "TRACKER_SMTP_USER": "smtp_user",
@@ -97,6 +99,7 @@ class Settings:
     requests_per_second: float | None = None  # None: NCBI's limit, 3/s or 10/s with an API key
     seeds_dir: Path = field(default_factory=default_seeds_dir)
     reports_dir: Path = Path("reports")
+    extra_therapies: bool = False  # also track seeds/extra_therapies.toml (ECT, MST, ...)
     baseline_date: date = date(2025, 1, 28)
     period: str = "week"
     smtp_host: str = "localhost"

@@ -17,6 +17,7 @@ from typing import Any
 from tracker.errors import BaselineError, UnknownTherapyError
 
 THERAPIES_FILE = "therapies.toml"
+EXTRA_THERAPIES_FILE = "extra_therapies.toml"  # optional set, on with [baseline] extra_therapies
 REFERENCES_FILE = "references.toml"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_TAG = re.compile(r"\[([a-zA-Z ]+)\]")
@@ -27,6 +28,7 @@ class Pathway:
     id: str
     name: str
     markers: tuple[str, ...] = ()
+    query: str = ""  # the pathway's own PubMed query; empty: not polled
 
 
 @dataclass(frozen=True)
@@ -100,16 +102,28 @@ class Baseline:
         """'New since baseline' starts at the earliest seed document's publication."""
         return min(d.published for d in self.documents)
 
+    @property
+    def pathway_targets(self) -> tuple[Therapy, ...]:
+        """The pathways that have a query, as targets polled like therapies."""
+        from tracker.baseline.pathways import pathway_target
+
+        return tuple(pathway_target(p, self.condition) for p in self.pathways if p.query)
+
+    @property
+    def targets(self) -> tuple[Therapy, ...]:
+        """Everything polled: the therapies, then the pathways."""
+        return self.therapies + self.pathway_targets
+
     def therapy(self, therapy_id: str) -> Therapy:
-        """The therapy an id or one of its aliases names, in any case ("rTMS", "tms", "rtms")."""
+        """The therapy or pathway an id or one of its aliases names, in any case ("rTMS", "tms")."""
         wanted = therapy_id.strip().casefold()
-        for therapy in self.therapies:
+        for therapy in self.targets:
             if therapy.id.casefold() == wanted:
                 return therapy
-        for therapy in self.therapies:
+        for therapy in self.targets:
             if any(alias.casefold() == wanted for alias in therapy.aliases):
                 return therapy
-        ids = [t.id for t in self.therapies]
+        ids = [t.id for t in self.targets]
         close = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
         raise UnknownTherapyError(
@@ -201,7 +215,8 @@ def check_query(entry: _Entry, query: str) -> None:
         )
 
 
-def load_baseline(seeds_dir: Path) -> Baseline:
+def load_baseline(seeds_dir: Path, *, extra_therapies: bool = False) -> Baseline:
+    """The baseline from seeds_dir; with extra_therapies, also extra_therapies.toml there."""
     seeds_dir = Path(seeds_dir)
     path = seeds_dir / THERAPIES_FILE
     data = _read_toml(path)
@@ -226,15 +241,28 @@ def load_baseline(seeds_dir: Path) -> Baseline:
 
     pathways = []
     for i, table in enumerate(data.get("pathway", []), 1):
-        e = _Entry(path, "pathway", i, table, {"id", "name", "markers"})
-        pathways.append(Pathway(id=e.text("id"), name=e.text("name"), markers=e.texts("markers")))
+        e = _Entry(path, "pathway", i, table, {"id", "name", "markers", "query"})
+        pathway_query = e.text("query", False) or ""
+        if pathway_query:
+            check_query(e, pathway_query)
+        pathways.append(Pathway(id=e.text("id"), name=e.text("name"), markers=e.texts("markers"),
+                                query=" ".join(pathway_query.split())))
 
     document_ids = {d.id for d in documents}
     pathway_ids = {p.id for p in pathways}
     therapies: list[Therapy] = []
     seen: set[str] = set()
-    for i, table in enumerate(data.get("therapy", []), 1):
-        e = _Entry(path, "therapy", i, table, {
+    tables = [(path, i, table) for i, table in enumerate(data.get("therapy", []), 1)]
+    if not tables:
+        raise BaselineError(f"{path}: no [[therapy]] entries")
+    if extra_therapies:
+        extra_path = seeds_dir / EXTRA_THERAPIES_FILE
+        extra = _read_toml(extra_path)
+        if set(extra) - {"therapy"}:
+            raise BaselineError(f"{extra_path}: only [[therapy]] tables belong here")
+        tables += [(extra_path, i, table) for i, table in enumerate(extra.get("therapy", []), 1)]
+    for source, i, table in tables:
+        e = _Entry(source, "therapy", i, table, {
             "id", "name", "category", "status", "query", "aliases", "pathways", "sources", "notes",
         })
         therapy_id = e.text("id")
@@ -259,9 +287,6 @@ def load_baseline(seeds_dir: Path) -> Baseline:
             pathways=therapy_pathways, sources=sources, notes=e.text("notes", False),
             condition_query=" ".join(condition_query.split()),
         ))
-    if not therapies:
-        raise BaselineError(f"{path}: no [[therapy]] entries")
-
     references = load_references(seeds_dir / REFERENCES_FILE, document_ids, seen)
     return Baseline(
         therapies=tuple(therapies), pathways=tuple(pathways), documents=tuple(documents),

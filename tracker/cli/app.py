@@ -46,7 +46,8 @@ class App:
     @property
     def baseline(self) -> Baseline:
         if self._baseline is None:
-            self._baseline = load_baseline(self.settings.seeds_dir)
+            self._baseline = load_baseline(self.settings.seeds_dir,
+                                           extra_therapies=self.settings.extra_therapies)
         return self._baseline
 
     @property

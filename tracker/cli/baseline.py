@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tracker.baseline import Baseline
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
+from tracker.evidence import dropped_links, link_tags
 
 THERAPY_COLUMNS = (
     Column("id", "id", "id"), Column("name", "therapy"), Column("category", "category"),
@@ -18,6 +19,11 @@ THERAPY_TABLE_COLUMNS = (
     *THERAPY_COLUMNS[:4], Column("tracked_counted", "tracked / counted", "id"),
     THERAPY_COLUMNS[-1],
 )
+DROPPED_COLUMNS = (
+    Column("therapy", "therapy", "id"), Column("pmid", "PMID", "id"), Column("rule", "rule", "id"),
+    Column("reason", "why dropped"), Column("title", "title", "short"),
+    Column("screened_at", "screened", "id"),
+)
 REFERENCE_COLUMNS = (
     Column("key", "reference", "id"), Column("pmid", "PMID", "id"),
     Column("resolution", "resolved"), Column("matches", "about tracked therapy"),
@@ -26,26 +32,41 @@ REFERENCE_COLUMNS = (
 
 
 @click.command()
+@click.option("--dropped", is_flag=True,
+              help="List the papers the post-filters dropped from a therapy, with the reason, "
+                   "so a reviewer can check each filter.")
+@click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
+              help="With --dropped: only this therapy (repeatable).")
 @format_option
 @pass_app
-def therapies(app: App, fmt: str) -> None:
-    """List the tracked therapies: papers tracked / counted, and how far each was polled.
+def therapies(app: App, dropped: bool, therapy_ids, fmt: str) -> None:
+    """List the tracked therapies (then the pathways, polled like them): papers tracked /
+    counted, and how far each was polled.
 
     "tracked" is every paper the therapy's searches found; "counted" follows the report's
-    counting rule (no notices, retracted, deleted, excluded or duplicate papers). The id column
-    is what --therapy takes (an alias such as rTMS works too). JSON and CSV give `papers` (the
-    counted ones, as the report counts them), `tracked` and `counted`.
+    counting rule (no notices, retracted, deleted, excluded, duplicate or post-filtered papers).
+    The id column is what --therapy takes (an alias such as rTMS works too). JSON and CSV give
+    `papers` (the counted ones, as the report counts them), `tracked` and `counted`.
+
+    With --dropped, list instead the papers a therapy's query found that a post-filter set
+    aside (ketamine by another route, LSD the statistics test, an SSRI patients merely kept
+    taking...): they are stored, not counted, and shown here with the rule and the reason.
     """
     from tracker.report.counting import tracked_and_counted
     from tracker.store import Watermark
 
+    selected = app.check_therapies(therapy_ids)
     app.db.require_current()
-    ids = [t.id for t in app.baseline.therapies]
+    if dropped:
+        print_dropped(app, selected, fmt)
+        return
+    targets = app.baseline.targets  # the therapies, then the pathways polled like them
+    ids = [t.id for t in targets]
     with app.db.session() as session:
         counts = tracked_and_counted(session, ids)
         marks = dict(session.execute(select(Watermark.therapy_id, Watermark.polled_through)).all())
     rows = []
-    for t in app.baseline.therapies:
+    for t in targets:
         mark = marks.get(t.id)
         tracked, counted = counts[t.id]
         rows.append({
@@ -59,6 +80,25 @@ def therapies(app: App, fmt: str) -> None:
             del row["tracked_counted"]
     columns = THERAPY_TABLE_COLUMNS if fmt == "table" else THERAPY_COLUMNS
     print_listing(fmt, columns, rows, empty="No therapies in the baseline.")
+    if fmt == "table":
+        with app.db.session() as session:
+            tags = link_tags(session)
+        for therapy_id, counted in sorted(tags.items()):
+            variants = ", ".join(f"{n} {tag}" for tag, n in sorted(counted.items()))
+            out.print(f"{therapy_id}: {variants}")
+
+
+def print_dropped(app: App, therapy_ids, fmt: str) -> None:
+    with app.db.session() as session:
+        rows = [{
+            "therapy": r.therapy_id, "pmid": r.pmid, "title": r.title, "rule": r.rule,
+            "reason": r.reason, "screened_at": r.screened_at.isoformat(timespec="seconds"),
+        } for r in dropped_links(session, therapy_ids)]
+    print_listing(fmt, DROPPED_COLUMNS, rows, title="Papers found by a therapy's query and "
+                  "dropped by a post-filter", empty="No paper has been dropped by a post-filter.")
+    if fmt == "table" and rows:
+        out.print(f"{len(rows)} dropped link(s). Each paper stays stored; "
+                  "only its link to that therapy is not counted.")
 
 
 @click.command()

@@ -146,7 +146,7 @@ def status(app: App, runs: int, fmt: str) -> None:
         "therapy": t.id,
         "polled_through": marks[t.id].isoformat() if marks.get(t.id)
         else ("never" if table_view else None),
-    } for t in app.baseline.therapies]
+    } for t in app.baseline.targets]  # therapies, then pathways
     if fmt == "json":
         sys.stdout.write(json.dumps({"runs": run_rows, "watermarks": mark_rows}, indent=2,
                                     ensure_ascii=False) + "\n")
@@ -165,14 +165,17 @@ def reclassify(app: App, wait: float) -> None:
     """Re-derive every paper's evidence level from its stored record (no network).
 
     Papers not yet indexed get the current level model's reading too (`tracker classifier
-    train`); without a trained model the rules decide alone.
+    train`); without a trained model the rules decide alone. The post-filters are applied again
+    to every stored therapy link, so a changed rule drops or restores links (each visible in
+    `tracker therapies --dropped`).
     """
-    from tracker.evidence import reclassify_all
+    from tracker.evidence import reclassify_all, rescreen_links
     from tracker.store import run_lock
 
     app.db.require_current()
     with run_lock(app.db, "reclassify", wait=wait), app.db.session() as session:
         counts = reclassify_all(session, now=datetime.now())
+        screened = rescreen_links(session, app.baseline.targets, now=datetime.now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
     if counts["model_version"] is None:
         out.print("No trained level model: the rules decided alone.")
@@ -180,6 +183,8 @@ def reclassify(app: App, wait: float) -> None:
         out.print(f"Level model {counts['model_version']}: rules alone {counts['rules']}, "
                   f"rules with the model {counts['rules_and_model']}, model alone "
                   f"{counts['model']}; {counts['disagreements']} disagreement(s).")
+    out.print(f"Post-filters: {screened['dropped']} link(s) dropped, "
+              f"{screened['restored']} restored.")
 
 
 @click.command()

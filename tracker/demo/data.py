@@ -288,4 +288,43 @@ def demo_waves() -> tuple[list[PaperRecord], list[PaperRecord]]:
                 pub_date=PartialDate(year=created.year, month=created.month))
         for k, (therapy, design, created) in enumerate(HISTORY)
     ]
+    second.extend(_precision_records(planned, next_pmid + 4))
     return first + _reference_records(next_pmid + 10) + history, second
+
+
+def _precision_records(planned: dict, start: int) -> list[PaperRecord]:
+    """A trial's follow-up (grouped with its primary report by registry id) and papers only a
+    pathway's query finds: a biomarker study and a preclinical one."""
+    primary = planned[("psilocybin", "rct", 2, 14)]
+    registration = next(s.text for s in primary.abstract if "NCT0" in s.text).split("(")[-1]
+    follow_up = replace(
+        primary, pmid=str(start), status="Publisher", doi=None, raw_xml=b"",
+        title="Twelve-month follow-up of " + primary.title[0].lower() + primary.title[1:],
+        entrez_date=date(2025, 6, 27), pubmed_date=date(2025, 6, 27),
+        abstract=(AbstractSection(
+            "Participants with treatment-resistant depression from the randomised trial were "
+            f"followed for twelve months ({registration}"),),
+    )
+
+    def pathway_paper(pmid: int, title: str, text: str, day: int) -> PaperRecord:
+        return PaperRecord(
+            pmid=str(pmid), status="Publisher", title=title, journal="Demo Biological Psychiatry",
+            journal_abbrev="Demo Biol Psychiatry", pub_date=PartialDate(2025, 6),
+            entrez_date=date(2025, 6, day), pubmed_date=date(2025, 6, day), languages=("eng",),
+            publication_types=(JOURNAL_ARTICLE,), keywords=(DEMO_KEYWORD,),
+            authors=_authors(pmid % 97, 4), abstract=(AbstractSection(text),),
+        )
+
+    return [
+        follow_up,
+        pathway_paper(start + 1, "Interleukin-6, CRP and kynurenine in treatment-resistant "
+                      "depression.", "Serum IL-6, C-reactive protein and kynurenine were higher "
+                      "in 140 patients with treatment-resistant depression than in responders.", 9),
+        pathway_paper(start + 2, "Hair cortisol and dexamethasone suppression in "
+                      "treatment-resistant depression.", "Cortisol and HPA axis markers in 88 "
+                      "adults with treatment-resistant depression.", 17),
+        pathway_paper(start + 3, "BDNF and mTOR signalling after chronic stress: a rat model of "
+                      "treatment-resistant depression.", "Rats showed lower hippocampal BDNF and "
+                      "mTOR activity in this preclinical model of treatment-resistant "
+                      "depression.", 23),
+    ]

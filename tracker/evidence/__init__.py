@@ -16,6 +16,8 @@ Across stored papers (read and write the store):
     duplicate_links.py  duplicate pairs found, and the decisions people make on them
     snapshots.py        per-therapy counts per period, and the events between periods
     coverage.py         which days each therapy has been searched; gaps in a window
+    post_filters.py     what a query cannot say: found papers dropped (with why) or tagged
+    trials.py           papers grouped into trials, each paper's role in its trial
     reclassify.py       every paper's evidence re-derived from its raw record, offline
     training.py         the level model trained on the store's indexed papers, saved, loaded
 """
@@ -48,6 +50,16 @@ from tracker.evidence.notice_links import (
     link_notices,
     missing_counterparts,
 )
+from tracker.evidence.post_filters import (
+    DroppedLink,
+    LinkText,
+    Screen,
+    dropped_links,
+    link_tags,
+    rescreen_links,
+    screen,
+    screen_links,
+)
 from tracker.evidence.reclassify import reclassify_all
 from tracker.evidence.snapshots import (
     PERIODS,
@@ -67,21 +79,34 @@ from tracker.evidence.training import (
     load_current_model,
     train_and_save,
 )
+from tracker.evidence.trials import (
+    ROLE_LABELS,
+    TrialMembership,
+    group_trials,
+    rebuild_trials,
+    role_of,
+    trial_memberships,
+)
 
 __all__ = [
     "FEWEST_PER_LEVEL",
     "MIN_PER_LEVEL",
     "LEVELS_BY_RANK",
+    "LinkText",
+    "Screen",
     "NOTICE_KINDS",
     "ON_NOTICE",
     "PERIODS",
+    "ROLE_LABELS",
     "RULES_VERSION",
     "SOURCES",
     "WITHDRAWING",
+    "TrialMembership",
     "BaselineNotice",
     "Classification",
     "Coverage",
     "DuplicateFinder",
+    "DroppedLink",
     "DuplicateRow",
     "Gap",
     "Level",
@@ -95,9 +120,12 @@ __all__ = [
     "coverage",
     "decide",
     "detect_for_papers",
+    "dropped_links",
     "events",
     "fingerprint",
+    "group_trials",
     "link_notices",
+    "link_tags",
     "list_links",
     "load_current_model",
     "load_snapshots",
@@ -108,10 +136,17 @@ __all__ = [
     "periods",
     "read_ahead",
     "rebuild_snapshots",
+    "rebuild_trials",
     "reclassify_all",
     "record_window",
     "sample_size",
     "train_and_save",
+    "rescreen_links",
+    "role_of",
+    "sample_size",
+    "screen",
+    "screen_links",
+    "trial_memberships",
     "trial_registry_ids",
     "worded_for_history",
 ]

@@ -38,6 +38,9 @@ def reclassify_all(session: Session, *, now: datetime, run_id: int | None = None
     from tracker.evidence.notice_links import link_notices
 
     link_notices(session, session.scalars(select(Paper.id)).all(), run_id, now)
+    from tracker.evidence.trials import rebuild_trials
+
+    rebuild_trials(session, now=now)  # roles follow the re-derived records
     return counts
 
 

@@ -120,7 +120,7 @@ def sync_therapies(session: Session, baseline: Baseline) -> int:
     """Bring the therapies table in line with the baseline; returns how many rows changed."""
     existing = {t.id: t for t in session.scalars(select(Therapy))}
     changed = 0
-    for therapy in baseline.therapies:
+    for therapy in baseline.targets:  # therapies and pathways, polled alike
         values = {
             "name": therapy.name, "category": therapy.category, "status": therapy.status,
             "query": therapy.full_query, "aliases": list(therapy.aliases),

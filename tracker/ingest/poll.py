@@ -21,7 +21,14 @@ from sqlalchemy import delete, select
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.evidence import DuplicateFinder, link_notices, rebuild_snapshots, record_window
+from tracker.evidence import (
+    DuplicateFinder,
+    link_notices,
+    rebuild_snapshots,
+    rebuild_trials,
+    record_window,
+    screen_links,
+)
 from tracker.ingest.papers import (
     link_therapies,
     mark_deleted,
@@ -116,7 +123,7 @@ def poll(
     period: str = "week",
     now: Callable[[], datetime] = datetime.now,
 ) -> PollSummary:
-    therapies = baseline.select(therapy_ids)
+    therapies = baseline.select(therapy_ids) if therapy_ids else baseline.targets
     today = today or now().date()
     db.require_current()
     with db.session() as session:
@@ -157,7 +164,8 @@ def poll(
     try:
         with db.session() as session:
             sync_therapies(session, baseline)
-        _fetch_and_store(db, client, plans, summary, batch_size, progress, now)
+        _fetch_and_store(db, client, plans, summary, batch_size, progress, now,
+                         baseline.therapies)
         _finish(db, run_id, plans, summary, now())
     except Exception as exc:
         summary.status = "failed"
@@ -168,6 +176,7 @@ def poll(
         raise
     with db.session() as session:  # the evidence profile over time follows what was stored
         rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
+        rebuild_trials(session, now=now())  # papers of one trial grouped, with their roles
     return summary
 
 
@@ -179,6 +188,7 @@ def _fetch_and_store(
     batch_size: int,
     progress: Progress | None,
     now: Callable[[], datetime],
+    therapies: tuple[Therapy, ...] = (),
 ) -> None:
     finders: dict[str, list[str]] = {}  # pmid -> therapy ids whose search returned it
     for plan in plans:
@@ -188,6 +198,7 @@ def _fetch_and_store(
     with db.session() as session:
         known = stored_pmids(session, finders)
         links = [(t, known[p]) for p, ts in finders.items() if p in known for t in ts]
+        links = screen_links(session, links, therapies, run_id=summary.run_id, now=now())
         for therapy_id, _ in link_therapies(session, links, run_id=summary.run_id, now=now()):
             by_id[therapy_id].new_links += 1
 
@@ -203,6 +214,8 @@ def _fetch_and_store(
         with db.session() as session:
             result = upsert_records(session, batch, run_id=summary.run_id, now=now())
             wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
+            wanted_links = screen_links(session, wanted_links, therapies,
+                                        run_id=summary.run_id, now=now())
             new_links = link_therapies(session, wanted_links, run_id=summary.run_id, now=now())
             summary.duplicates += finder.detect(session, list(result.new.values()), now())
             link_notices(session, list(result.ids.values()), summary.run_id, now())

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
-from tracker.evidence import DuplicateFinder, notice_links, snapshots
+from tracker.evidence import DuplicateFinder, notice_links, rebuild_trials, snapshots
 from tracker.ingest import papers
 from tracker.ingest.deletions import check_deleted
 from tracker.pubmed.eutils import EutilsClient
@@ -187,7 +187,7 @@ def refresh(
     if since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
     batch_size = batch_size or client.settings.batch_size
-    therapies = list(baseline.therapies)
+    therapies = list(baseline.targets)
     summary = RefreshSummary(run_id=None, status="running", since=since, until=until)
 
     with db.session() as session:  # the run is on record from its first request
@@ -253,6 +253,7 @@ def refresh(
         raise
     with db.session() as session:  # levels and retractions changed: so did the profile
         snapshots.rebuild_snapshots(session, baseline, period=period, until=until)
+        rebuild_trials(session, now=now())
     return summary
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -29,9 +29,12 @@ from tracker.evidence import (
     coverage,
     events,
     periods,
+    trial_memberships,
     worded_for_history,
 )
 from tracker.records import doi_url, normal_doi
+from tracker.report import pathways as pathway_view
+from tracker.report import trials as trial_view
 from tracker.report.citation import issns_of
 from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
@@ -121,6 +124,10 @@ class PaperItem:
     mesh: tuple[str, ...] = ()  # descriptor names
     therapy_names: tuple[str, ...] = ()
     possible_duplicate_of: str | None = None  # the older PMID; this one is not counted
+    trial_key: str | None = None  # the trial it reports, when grouped with others
+    trial_label: str | None = None
+    trial_role: str | None = None
+    trial_role_reason: str | None = None
 
     @property
     def pubmed_url(self) -> str:
@@ -207,6 +214,31 @@ class TherapySection:
     @property
     def polled(self) -> bool:
         return not self.gaps
+    trials: dict[str, dict[str, int]] = field(default_factory=dict)  # like the counts, in trials
+
+    @property
+    def rct_summary(self) -> str:
+        """'RCTs: 4 trials, 9 papers' (cumulative): papers of one trial are one trial."""
+        papers = self.cumulative_by_level.get(Level.RCT.value, 0)
+        trials = self.trials.get("cumulative", {}).get(Level.RCT.value, papers)
+        return (f"RCTs: {trials} trial{'s' if trials != 1 else ''}, "
+                f"{papers} paper{'s' if papers != 1 else ''}")
+
+    @property
+    def highlight_groups(self) -> list:
+        """Highlights, a trial's papers of the window (its protocol too) listed under it once."""
+        return trial_view.highlight_groups(self.highlights, [p for g in self.others
+                                                             for p in g.papers])
+
+    @property
+    def others_not_in_trials(self) -> tuple[LevelGroup, ...]:
+        """The other level groups without the papers already listed under a highlighted trial."""
+        listed = trial_view.listed_in_trials(self.highlights, [p for g in self.others
+                                                               for p in g.papers])
+        return tuple(
+            LevelGroup(g.level, papers) for g in self.others
+            if (papers := tuple(p for p in g.papers if p.pmid not in listed))
+        )
 
     @property
     def new_total(self) -> int:
@@ -248,13 +280,24 @@ class TherapySection:
 
 @dataclass(frozen=True)
 class PathwayItem:
-    """The second axis: the therapies acting on one pathway, their papers counted once."""
+    """The second axis: the papers a pathway's own query found (tracker.report.pathways)."""
 
     id: str
     name: str
-    therapies: tuple[str, ...]  # therapy names
+    therapies: tuple[str, ...]  # names of the therapies the seeds say act on it
     new_by_level: dict[str, int]
     cumulative: int
+    polled_through: date | None = None  # None: never polled, so no count is known
+    shared: tuple[tuple[str, int], ...] = ()  # (therapy name, papers also found by it)
+
+    @property
+    def polled(self) -> bool:
+        return self.polled_through is not None
+
+    @property
+    def shared_text(self) -> str:
+        """Which therapies' papers also appear here: 'Intravenous ketamine (3), ...'."""
+        return ", ".join(f"{name} ({n})" for name, n in self.shared) or "none"
 
 
 @dataclass(frozen=True)
@@ -600,6 +643,8 @@ def build_report(
     from tracker.report.counting import counted_papers  # it builds on this module's rule
 
     papers, links, counted, doubtful = counted_papers(session, ids)
+    memberships = trial_memberships(session, list(counted))
+    trial_keys = {pid: m.key for pid, m in memberships.items()}
     notices = collect_notices(session, papers, links)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}
@@ -624,8 +669,10 @@ def build_report(
             if therapy.id in links.get(pid, ()) and since <= created_on(papers[pid]) <= until
         ]
         items = sorted(
-            (paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id),
-                        doubtful.get(p.id)) for p in listed),
+            (trial_view.with_trial(
+                paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id),
+                           doubtful.get(p.id)),
+                memberships.get(p.id)) for p in listed),
             key=lambda i: (-i.level_rank, i.created, i.pmid),
         )
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
@@ -643,7 +690,12 @@ def build_report(
         at_baseline = count_levels(mine, None, baseline_date - timedelta(days=1))
         before = count_levels(mine, None, since - timedelta(days=1))
         after = count_levels(mine, None, until)
-        found = events(therapy.name, Counter(before), Counter(after),
+        trials = trial_view.trial_maps(
+            mine, trial_keys, created_on, (info.value for info in LEVELS), since=since,
+            until=until, previous=(prev_since, prev_until), baseline_date=baseline_date)
+        found = events(therapy.name,  # RCT events count trials, not papers
+                       Counter(trial_view.rcts_as_trials(before, trials.pop("before"))),
+                       Counter(trial_view.rcts_as_trials(after, trials["cumulative"])),
                        at_baseline[Level.SYSTEMATIC_REVIEW.value], retracted)
         history = therapy.id in covered.history_complete
         sections.append(TherapySection(
@@ -656,6 +708,7 @@ def build_report(
             trend=tuple(TrendPoint(d, count_levels(mine, None, d)) for d in days),
             gaps=tuple(covered.gaps_of(therapy.id)),
             previous_polled=not covered_before.gaps_of(therapy.id), history_complete=history,
+            trials=trials,
         ))
 
     excluded = []
@@ -667,7 +720,7 @@ def build_report(
             excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names,
                                        issns.get(paper.id)))
     excluded.sort(key=lambda i: (i.created, i.pmid))
-    pathways = pathway_items(baseline, therapies, counted, links, since, until)
+    pathways = pathway_view.pathway_items(session, baseline, since=since, until=until)
     # demo data is marked by the demo that wrote it, and a demo database stays one whatever
     # the window
     demo = session.scalar(select(Paper.id).where(Paper.is_demo.is_(True)).limit(1)) is not None
@@ -686,21 +739,3 @@ def build_report(
 def event_text(event: dict, history_complete: bool) -> str:
     return worded_for_history(event, history_complete)["text"]
 
-
-def pathway_items(baseline: Baseline, therapies, counted: dict, links: dict, since: date,
-                  until: date) -> tuple[PathwayItem, ...]:
-    """Counted papers per pathway of the seed documents, each paper once however many of the
-    pathway's therapies found it."""
-    items = []
-    for pathway in baseline.pathways:
-        members = [t for t in therapies if pathway.id in t.pathways]
-        if not members:
-            continue
-        ids = {t.id for t in members}
-        papers = [p for pid, p in counted.items() if ids & set(links.get(pid, ()))]
-        items.append(PathwayItem(
-            id=pathway.id, name=pathway.name, therapies=tuple(t.name for t in members),
-            new_by_level=count_levels(papers, since, until),
-            cumulative=sum(count_levels(papers, None, until).values()),
-        ))
-    return tuple(items)

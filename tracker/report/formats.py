@@ -177,6 +177,8 @@ def paper_to_dict(paper: PaperItem) -> dict:
         "is_demo": paper.is_demo, "inclusion": paper.inclusion,
         "exclusion_reason": paper.exclusion_reason,
         "possible_duplicate_of": paper.possible_duplicate_of,
+        "trial": {"key": paper.trial_key, "label": paper.trial_label, "role": paper.trial_role,
+                  "role_reason": paper.trial_role_reason} if paper.trial_key else None,
     }
 
 
@@ -191,6 +193,7 @@ def therapy_to_dict(section: TherapySection) -> dict:
             "change_vs_previous": section.change_vs_previous_by_level(),
             "change_since_baseline": section.change_since_baseline_by_level(),
         },
+        "trials": {name: dict(by_level) for name, by_level in section.trials.items()},
         "totals": {
             "new": section.new_total, "previous": section.previous_total,
             "cumulative": section.cumulative_total, "at_baseline": section.at_baseline_total,
@@ -244,8 +247,11 @@ def report_to_dict(report: Report) -> dict:
         "therapies": [therapy_to_dict(s) for s in report.therapies],
         "pathways": [
             {"id": p.id, "name": p.name, "therapies": list(p.therapies),
-             "new_by_level": dict(p.new_by_level), "new": sum(p.new_by_level.values()),
-             "cumulative": p.cumulative}
+             "polled_through": _day(p.polled_through),
+             "new_by_level": dict(p.new_by_level) if p.polled else None,
+             "new": sum(p.new_by_level.values()) if p.polled else None,
+             "cumulative": p.cumulative if p.polled else None,
+             "also_found_by": [{"therapy": name, "papers": n} for name, n in p.shared]}
             for p in report.pathways
         ],
         "excluded": [paper_to_dict(p) for p in report.excluded],

@@ -282,6 +282,49 @@ class LevelModelRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of model_bytes
     model_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+# --- precision: post-filter verdicts and trials ------------------------------------------------
+
+
+class TherapyScreen(Base):
+    """A post-filter's verdict on a paper a therapy's query found: dropped (with why) or tagged."""
+
+    __tablename__ = "therapy_screens"
+
+    therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(80))
+    dropped: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    tag: Mapped[str | None] = mapped_column(String(80))
+    screened_at: Mapped[datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class Trial(Base):
+    """One trial, however many papers report it; derived from the papers, so it can be rebuilt."""
+
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # a registry id, or acronym:NAME
+    registry_ids: Mapped[list] = mapped_column(JSON, default=list)
+    acronym: Mapped[str | None] = mapped_column(String(80))
+    grouped_by: Mapped[str] = mapped_column(String(40))  # registry id | acronym and authors
+    built_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrialPaper(Base):
+    """A paper's place in its trial: its role and the rule that said so."""
+
+    __tablename__ = "trial_papers"
+
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40))
+    role_source: Mapped[str] = mapped_column(String(40))  # publication_type | text | default
+    role_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_trial_papers_paper", "paper_id"),)
 
 
 def compress(raw: bytes) -> bytes:
