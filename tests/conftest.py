@@ -12,6 +12,45 @@ from tracker.baseline.seeds import load_baseline
 from tracker.config import default_seeds_dir, load_settings
 from tracker.store.database import Database
 
+from postgres_server import URL_VARIABLE, PostgresUnavailable, start_server
+
+BACKENDS = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=sorted(BACKENDS), default="sqlite",
+        help="database backend(s) for every test that uses one (CI: both). PostgreSQL is the "
+             f"server {URL_VARIABLE} names, else one started from the installed binaries.",
+    )
+
+
+def pytest_configure(config):
+    # read before the autouse fixture below clears TRACKER_* from the environment
+    config.postgres_url = os.environ.get(URL_VARIABLE)
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize("db_backend", BACKENDS[metafunc.config.getoption("--db")],
+                             indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request):
+    """The PostgreSQL server for this session; no server fails the test with what to install."""
+    try:
+        server = start_server(request.config.postgres_url)
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_backend(request):
+    return getattr(request, "param", "sqlite")
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
@@ -28,8 +67,16 @@ def baseline():
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'tracker.db'}"
+def db_url(db_backend, tmp_path, request):
+    """An empty database on the backend under test: a file for SQLite, a fresh database on
+    PostgreSQL, dropped when the test ends."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture

@@ -1,39 +1,24 @@
-"""The store on PostgreSQL: migrations, upserts and a poll behave as on SQLite."""
+"""PostgreSQL as the shared store: migrations from the same files, a poll twice, and the
+test setup itself (its own cluster when no server is named, a failing line when none can run)."""
 
-import os
-import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from alembic import command
+from sqlalchemy import func, select
 
 from tracker.ingest.poll import poll
 from tracker.pubmed.eutils import EutilsClient
-from tracker.store.database import Database
+from tracker.store.database import Database, alembic_config
 from tracker.store.models import Paper, TherapyPaper
 
+import postgres_server
 from records_factory import make_record
 
-ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 
-
-@pytest.fixture
-def pg_db():
-    name = f"trd_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    yield database
-    database.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
-
-
-def test_migrate_poll_and_rerun_on_postgres(pg_db, baseline, eutils_server, settings):
-    assert pg_db.migrate() == pg_db.head_revision()
-    pg_db.migrate()  # twice: nothing to do
+def test_migrate_poll_and_rerun(db, baseline, eutils_server, settings):
+    assert db.migrate() == db.head_revision()
+    db.migrate()  # twice: nothing to do
     eutils_server.add_records([
         make_record("90000401", "Esketamine and ketamine in treatment-resistant depression",
                     date(2025, 3, 1)),
@@ -42,8 +27,39 @@ def test_migrate_poll_and_rerun_on_postgres(pg_db, baseline, eutils_server, sett
     ])
     client = EutilsClient(settings)
     for _ in range(2):
-        poll(pg_db, client, baseline, therapy_ids=["ketamine", "esketamine"],
+        poll(db, client, baseline, therapy_ids=["ketamine", "esketamine"],
              today=date(2025, 6, 30))
-    with pg_db.session() as session:
+    with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Paper)) == 2
         assert session.scalar(select(func.count()).select_from(TherapyPaper)) == 3
+
+
+def test_an_older_schema_is_brought_to_head(db_url):
+    """A database an older version migrated (the first revision) ends at head after `init`."""
+    database = Database(db_url)
+    command.upgrade(alembic_config(database.engine), "0001")
+    assert database.current_revision() == "0001"
+    assert database.migrate() == database.head_revision() == database.current_revision()
+    database.dispose()
+
+
+def test_the_tests_start_their_own_cluster_without_a_named_server():
+    """No TRACKER_TEST_POSTGRES_URL: a cluster from the installed binaries, on a free port."""
+    server = postgres_server.start_server(None)
+    try:
+        url = server.create_database()
+        database = Database(url)
+        assert database.migrate() == database.head_revision()
+        database.dispose()
+        server.drop_database(url)
+    finally:
+        server.stop()
+    assert not server.cluster.directory.exists()
+
+
+def test_no_server_fails_with_what_to_install(monkeypatch):
+    monkeypatch.setattr(postgres_server, "find_binaries", lambda: None)  # PostgreSQL absent
+    with pytest.raises(postgres_server.PostgresUnavailable, match="install PostgreSQL"):
+        postgres_server.start_server(None)
+    with pytest.raises(postgres_server.PostgresUnavailable, match="cannot reach PostgreSQL"):
+        postgres_server.start_server("postgresql+psycopg://nobody@127.0.0.1:1/none")
