@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
-from tracker.store import Database
+from tracker.store import Database, PoolSettings
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -43,7 +43,7 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.settings.database_url)
+            self._db = Database(self.settings.database_url, pool_settings(self.settings))
         return self._db
 
     def client(self):
@@ -62,6 +62,12 @@ class App:
         for therapy_id in therapy_ids:
             self.baseline.therapy(therapy_id)
         return list(therapy_ids) or None
+
+
+def pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(size=settings.pool_size, max_overflow=settings.max_overflow,
+                        timeout=settings.pool_timeout, recycle=settings.pool_recycle,
+                        connect_timeout=settings.connect_timeout)
 
 
 class Day(click.ParamType):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import evidence
@@ -21,6 +21,7 @@ from tracker.store import (
     TherapyPaper,
     compress,
     decompress,
+    insert_skipping_conflicts,
 )
 
 DEMO_PMID_START = 90_000_000  # PubMed has not reached this range; demo and synthetic data live here
@@ -203,10 +204,16 @@ def upsert_records(
         # One Core INSERT ... RETURNING for the batch (SQLAlchemy's insertmanyvalues, on SQLite
         # and PostgreSQL alike): a flush of Paper objects ran one INSERT per row to get each id
         # back, and building the objects cost more than classifying the records.
+        # A PMID another process stored since the SELECT above is skipped, not an error: it is
+        # then one this run found already stored.
         table = Paper.__table__
-        statement = insert(table).returning(table.c.pmid, table.c.id)
+        statement = insert_skipping_conflicts(session, table).returning(table.c.pmid, table.c.id)
         returned = dict(session.execute(statement, added).all())
-        result.new = {row["pmid"]: returned[row["pmid"]] for row in added}
+        result.new = {row["pmid"]: returned[row["pmid"]] for row in added
+                      if row["pmid"] in returned}
+        result.unchanged.update(stored_pmids(
+            session, [row["pmid"] for row in added if row["pmid"] not in returned]
+        ))
     return result
 
 
@@ -226,8 +233,8 @@ def link_therapies(
             .where(TherapyPaper.paper_id.in_(ids[start:start + 500]))
         ).all())
     new = sorted(wanted - have)
-    if new:
-        session.execute(insert(TherapyPaper.__table__), [
+    if new:  # another process may link the same pair meanwhile: skip it then
+        session.execute(insert_skipping_conflicts(session, TherapyPaper.__table__), [
             {"therapy_id": t, "paper_id": p, "first_found_at": now, "run_id": run_id}
             for t, p in new
         ])

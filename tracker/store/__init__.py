@@ -3,12 +3,14 @@
     database.py    Database: engine, sessions, Alembic migrations
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
+    conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
     migrations/    Alembic revisions
 
 Which package writes which table is in docs/architecture.md.
 """
 
-from tracker.store.database import Database, make_engine
+from tracker.store.conflicts import insert_skipping_conflicts
+from tracker.store.database import Database, PoolSettings, make_engine
 from tracker.store.models import (
     Base,
     DuplicateLink,
@@ -35,6 +37,7 @@ __all__ = [
     "Paper",
     "PaperChange",
     "PaperVersion",
+    "PoolSettings",
     "Reference",
     "Run",
     "Snapshot",
@@ -43,6 +46,7 @@ __all__ = [
     "Watermark",
     "compress",
     "decompress",
+    "insert_skipping_conflicts",
     "make_engine",
     "record_failure",
 ]
