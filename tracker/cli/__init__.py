@@ -8,6 +8,7 @@
     reports.py     report
     duplicates.py  duplicates list | confirm | reject
     demo.py        demo
+    db.py          db copy
 """
 
 from tracker.cli.main import cli, main

@@ -11,7 +11,7 @@ import sys
 import click
 
 from tracker import __version__
-from tracker.cli import admin, baseline, collect, demo, duplicates, reports
+from tracker.cli import admin, baseline, collect, db, demo, duplicates, reports
 from tracker.cli.app import App, err
 from tracker.errors import PubMedError, TrackerError
 
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, config_path: str | None, database_url: str | None) -
 for command in (
     admin.init, admin.show_config, baseline.therapies, baseline.references,
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
-    duplicates.duplicates, demo.demo,
+    duplicates.duplicates, demo.demo, db.db,
 ):
     cli.add_command(command)
 
