@@ -36,27 +36,27 @@ def with_password(url: str, **changes) -> str:
 
 
 @pytest.mark.parametrize("command", [("status",), ("init", "--skip-references"), ("report",)])
-def test_server_down_is_one_line_and_exit_4(capsys, monkeypatch, pg_url, command):
+def test_server_down_is_one_line_and_exit_6(capsys, monkeypatch, pg_url, command):
     down = with_password(pg_url, port=free_port())
     monkeypatch.setenv("TRACKER_DATABASE_URL", down)
     code, out, err = run(capsys, *command)
-    assert code == 4
+    assert code == 6
     assert err.count("\n") == 1 and err.startswith("tracker: error: database ")
     assert "is unavailable" in err and "Connection refused" in err
     assert PASSWORD not in err + out and ":***@" in err
 
 
-def test_wrong_user_is_one_line_and_exit_4(capsys, monkeypatch, pg_url):
+def test_wrong_user_is_one_line_and_exit_6(capsys, monkeypatch, pg_url):
     monkeypatch.setenv("TRACKER_DATABASE_URL", with_password(pg_url, username="no_such_role"))
     code, out, err = run(capsys, "init", "--skip-references")
-    assert code == 4 and err.count("\n") == 1
+    assert code == 6 and err.count("\n") == 1
     assert 'role "no_such_role" does not exist' in err and PASSWORD not in err
 
 
 def test_missing_database_says_how_to_create_it(capsys, monkeypatch, pg_url):
     monkeypatch.setenv("TRACKER_DATABASE_URL", with_password(pg_url, database="trd_nowhere"))
     code, _, err = run(capsys, "status")
-    assert code == 4 and "createdb trd_nowhere" in err and PASSWORD not in err
+    assert code == 6 and "createdb trd_nowhere" in err and PASSWORD not in err
 
 
 def test_config_masks_the_database_password(capsys, monkeypatch, pg_url):

@@ -5,7 +5,7 @@
     ├── BaselineError            a malformed therapy or reference entry in seeds/
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
-    │   └── DatabaseUnavailableError  server down, wrong credentials, no such database (exit 4)
+    │   └── DatabaseUnavailableError  server down, wrong credentials, no such database (exit 6)
     └── PubMedError              E-utilities failed after every retry
         ├── QueryRejectedError   PubMed refused the query itself: retrying won't help
         ├── ResponseError        a malformed, truncated or error-bearing answer
@@ -40,7 +40,7 @@ class StoreError(TrackerError):
 class DatabaseUnavailableError(StoreError):
     """The database server cannot be reached or refuses us: nothing was read or written."""
 
-    exit_code = 4
+    exit_code = 6
 
 
 class PubMedError(TrackerError):
