@@ -26,14 +26,19 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "backends(*names): the test is about these backends' own mechanism only")
     # read before the autouse fixture below clears TRACKER_* from the environment
     config.postgres_url = os.environ.get(URL_VARIABLE)
 
 
 def pytest_generate_tests(metafunc):
     if "db_backend" in metafunc.fixturenames:
-        metafunc.parametrize("db_backend", BACKENDS[metafunc.config.getoption("--db")],
-                             indirect=True)
+        chosen = BACKENDS[metafunc.config.getoption("--db")]
+        marker = metafunc.definition.get_closest_marker("backends")
+        if marker is not None:
+            chosen = [name for name in chosen if name in marker.args]
+        metafunc.parametrize("db_backend", chosen, indirect=True)
 
 
 @pytest.fixture(scope="session")

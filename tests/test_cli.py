@@ -115,7 +115,7 @@ def test_rejected_query_writes_nothing(capsys, tmp_path, env, db_url):
     run(capsys, *env_vars, "init", "--skip-references")
     before = counts(db_url)
     code, _, err = run(capsys, *env_vars, "poll", "--therapy", "ketamine")
-    assert code == 3 and "badtag" in err.lower() and len(err.strip().splitlines()) == 1
+    assert code == 1 and "badtag" in err.lower() and len(err.strip().splitlines()) == 1
     assert counts(db_url) == before
 
 

@@ -1,4 +1,4 @@
-"""Connection handling on PostgreSQL: one line and exit code 4 when the database is unavailable,
+"""Connection handling on PostgreSQL: one line and exit code 6 when the database is unavailable,
 the password never shown, pool settings from the config, dropped connections replaced."""
 
 import pytest

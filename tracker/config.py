@@ -143,8 +143,8 @@ def _coerce(name: str, value: Any) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     try:
         if kind == "int":
-            if isinstance(value, bool):
-                raise ValueError
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError  # 2.7 retries is a mistake, not 2
             return int(value)
         if kind in ("float", "float | None"):
             if value is None or value == "":
@@ -176,15 +176,19 @@ def find_config_file(explicit: str | os.PathLike | None, environ: dict[str, str]
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist")
+            reason = "is not a file" if path.exists() else "does not exist"
+            raise ConfigError(f"config file {path} {reason}")
         return path
     if environ.get("TRACKER_CONFIG"):
         path = Path(environ["TRACKER_CONFIG"])
         if not path.is_file():
-            raise ConfigError(f"TRACKER_CONFIG points to {path}, which does not exist")
+            reason = "is not a file" if path.exists() else "does not exist"
+            raise ConfigError(f"TRACKER_CONFIG points to {path}, which {reason}")
         return path
     local = Path.cwd() / CONFIG_FILENAME
-    return local if local.is_file() else None
+    if local.exists() and not local.is_file():
+        raise ConfigError(f"{local} is not a file; remove it or point --config at a tracker.toml")
+    return local if local.exists() else None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -237,19 +241,27 @@ def load_settings(
     return settings
 
 
+# every numeric setting: (smallest, largest) accepted, checked at load
+RANGES: dict[str, tuple[float, float]] = {
+    "batch_size": (1, 10000),
+    "timeout": (0.1, 600),
+    "max_retries": (0, 20),
+    "backoff_base": (0, 600),
+    "backoff_max": (0, 3600),
+    "requests_per_second": (0.01, 100),
+    "smtp_port": (1, 65535),
+}
+
+
 def validate(settings: Settings) -> None:
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if value is not None and not low <= value <= high:
+            raise ConfigError(f"{name} {value} must be between {low:g} and {high:g}")
     if not settings.eutils_url.startswith(("http://", "https://")):
         raise ConfigError(f"eutils_url {settings.eutils_url!r} must start with http:// or https://")
     if " " in settings.tool:
         raise ConfigError(f"tool {settings.tool!r}: NCBI requires a tool name without spaces")
-    if not 1 <= settings.batch_size <= 10000:
-        raise ConfigError(f"batch_size {settings.batch_size} must be between 1 and 10000")
-    if settings.max_retries < 0:
-        raise ConfigError("max_retries must be 0 or more")
-    if settings.timeout <= 0:
-        raise ConfigError("timeout must be positive")
-    if settings.requests_per_second is not None and settings.requests_per_second <= 0:
-        raise ConfigError("requests_per_second must be positive")
     if settings.period not in ("week", "month"):
         raise ConfigError(f"period {settings.period!r} must be 'week' or 'month'")
     if settings.pool_size < 1 or settings.max_overflow < 0:

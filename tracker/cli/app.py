@@ -79,14 +79,30 @@ class Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. 2025-06-01)",
                       param, ctx)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{value} is outside the days PubMed can date ({FIRST_DAY} to {LAST_DAY})",
+                      param, ctx)
+        return day
+
+
+FIRST_DAY, LAST_DAY = date(1700, 1, 1), date(2999, 12, 31)  # room for windows either side
 
 
 DAY = Day()
 pass_app = click.make_pass_decorator(App)
+
+DEFAULT_WAIT = 300.0  # seconds a writing run waits for another to finish
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(0, 86400), default=DEFAULT_WAIT, show_default=True,
+    metavar="SECONDS",
+    help="If another poll, refresh, init or reclassify is writing to the database, wait this "
+         "long for it, then give up (exit code 5). 0: give up at once.",
+)
 
 
 def progress_bar(description: str):

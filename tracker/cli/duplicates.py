@@ -9,6 +9,8 @@ from rich.table import Table
 
 from tracker.cli.app import App, out, pass_app, short_title
 
+LINK_ID = click.IntRange(1, 2**63 - 1)  # a database integer; anything larger is a typo
+
 
 @click.group()
 def duplicates() -> None:
@@ -43,7 +45,7 @@ def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -
 
 
 @duplicates.command("confirm")
-@click.argument("link_id", type=int)
+@click.argument("link_id", type=LINK_ID)
 @click.option("--by", "who", default="reviewer", show_default=True, help="Who decides.")
 @click.option("--note", help="Why.")
 @pass_app
@@ -53,7 +55,7 @@ def duplicates_confirm(app: App, link_id: int, who: str, note: str | None) -> No
 
 
 @duplicates.command("reject")
-@click.argument("link_id", type=int)
+@click.argument("link_id", type=LINK_ID)
 @click.option("--by", "who", default="reviewer", show_default=True, help="Who decides.")
 @click.option("--note", help="Why.")
 @pass_app

@@ -6,14 +6,17 @@ anything a library function could.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import click
 
 from tracker import __version__
 from tracker.cli import admin, baseline, collect, db, demo, duplicates, reports
-from tracker.cli.app import App, err
-from tracker.errors import PubMedError, TrackerError
+from tracker.cli.app import App
+from tracker.errors import LockedError, PubMedError, QueryRejectedError, TrackerError
+from tracker.text import one_line
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -41,29 +44,37 @@ for command in (
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one clear line on stderr for every error, and a meaningful exit code."""
+    """Entry point: one clear line on stderr for every error, and a documented exit code."""
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=False)
-    except click.exceptions.Abort:
-        err.print("tracker: aborted")
-        sys.exit(130)
-    except click.UsageError as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every error gets its line
+        line, code = describe_error(exc)
+        sys.stderr.write(f"tracker: {line}\n")
+        if code == INTERNAL_ERROR and os.environ.get("TRACKER_TRACEBACK"):
+            traceback.print_exc()
+        sys.exit(code)
+
+
+INTERNAL_ERROR = 70
+
+
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """The one place that maps an error to its stderr line and exit code (see tracker.errors)."""
+    if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+        return "interrupted; committed work is kept, rerun to continue", 130
+    if isinstance(exc, click.UsageError):
         command = exc.ctx.command_path if exc.ctx else "tracker"
-        sys.stderr.write(f"tracker: error: {exc.format_message()} (see `{command} --help`)\n")
-        sys.exit(2)
-    except click.ClickException as exc:
-        sys.stderr.write(f"tracker: error: {exc.format_message()}\n")
-        sys.exit(exc.exit_code)
-    except PubMedError as exc:
-        sys.stderr.write(f"tracker: PubMed error: {_one_line(exc)}\n")
-        sys.exit(3)
-    except TrackerError as exc:
-        sys.stderr.write(f"tracker: error: {_one_line(exc)}\n")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("tracker: interrupted; committed work is kept, rerun to continue\n")
-        sys.exit(130)
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
+        return f"error: {one_line(exc.format_message())} (see `{command} --help`)", 2
+    if isinstance(exc, click.ClickException):
+        return f"error: {one_line(exc.format_message())}", exc.exit_code
+    if isinstance(exc, LockedError):
+        return f"locked: {one_line(str(exc))}", exc.exit_code
+    if isinstance(exc, PubMedError) and not isinstance(exc, QueryRejectedError):
+        return f"PubMed error: {one_line(str(exc))}", exc.exit_code
+    if isinstance(exc, TrackerError):
+        return f"error: {one_line(str(exc))}", exc.exit_code
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return one_line(f"error: cannot use{where}: {exc.strerror or exc}"), 1
+    return (f"internal error: {type(exc).__name__}: {one_line(str(exc))} (a bug; set "
+            "TRACKER_TRACEBACK=1 to see where, and please report it)", INTERNAL_ERROR)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tracker.baseline import Baseline, Therapy
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
@@ -58,6 +58,7 @@ class PollSummary:
     error: str | None = None
     dry_run: bool = False
     duplicates: int = 0
+    notes: list[str] = field(default_factory=list)  # what a person should know about the run
 
 
 Progress = Callable[[int, int], None]  # (advance by, total) for a progress bar
@@ -77,8 +78,11 @@ def plan_windows(
     until: date | None,
     today: date,
 ) -> list[TherapyPoll]:
-    """Each therapy's [start, end] day window: from its watermark (re-covering that day)."""
-    end = until or today
+    """Each therapy's [start, end] day window: from its watermark (re-covering that day).
+
+    The window never ends after today: a watermark in the future would skip the days between.
+    """
+    end = min(until or today, today)
     if since and since > end:
         raise ConfigError(f"--since {since} is after --until {end}")
     plans = []
@@ -115,35 +119,41 @@ def poll(
             plan.search = client.count(plan.therapy.full_query, (plan.start, plan.end))
         return PollSummary(run_id=None, status="dry-run", therapies=plans, dry_run=True)
 
-    started = now()
-    try:
-        for plan in plans:
-            plan.search = client.search_ids(plan.therapy.full_query, (plan.start, plan.end))
-    except QueryRejectedError:
-        raise  # bad input: nothing is written
-    except PubMedError as exc:
-        run_id = _record_failed_run(db, plans, started, now(), exc)
-        raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
-
-    with db.session() as session:
-        sync_therapies(session, baseline)
+    with db.session() as session:  # the run is on record from its first request
         run = Run(
-            kind="poll", started_at=started, status="running",
+            kind="poll", started_at=now(), status="running",
             window_start=min(p.start for p in plans), window_end=max(p.end for p in plans),
             therapies=[p.therapy.id for p in plans], counts={},
         )
         session.add(run)
         session.flush()
         run_id = run.id
-
     summary = PollSummary(run_id=run_id, status="running", therapies=plans)
+    if until and until > today:
+        summary.notes.append(f"--until {until} is after today: polled through {today}")
+
     try:
+        for plan in plans:
+            plan.search = client.search_ids(plan.therapy.full_query, (plan.start, plan.end))
+    except QueryRejectedError:
+        with db.session() as session:  # bad input: nothing is kept
+            session.execute(delete(Run).where(Run.id == run_id))
+        raise
+    except PubMedError as exc:
+        record_failure(db, run_id, str(exc), {}, now())
+        raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
+
+    try:
+        with db.session() as session:
+            sync_therapies(session, baseline)
         _fetch_and_store(db, client, plans, summary, batch_size, progress, now)
         _finish(db, run_id, plans, summary, now())
     except Exception as exc:
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"
         record_failure(db, run_id, summary.error, _counts(summary), now())
+        if isinstance(exc, PubMedError):
+            raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
         raise
     with db.session() as session:  # the evidence profile over time follows what was stored
         rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
@@ -260,18 +270,4 @@ def _counts(summary: PollSummary) -> dict:
             for p in summary.therapies
         },
     }
-
-
-def _record_failed_run(
-    db: Database, plans: list[TherapyPoll], started: datetime, finished: datetime, exc: Exception
-) -> int:
-    with db.session() as session:
-        run = Run(
-            kind="poll", started_at=started, finished_at=finished, status="failed",
-            window_start=min(p.start for p in plans), window_end=max(p.end for p in plans),
-            therapies=[p.therapy.id for p in plans], counts={}, error=str(exc),
-        )
-        session.add(run)
-        session.flush()
-        return run.id
 

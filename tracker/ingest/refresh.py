@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
@@ -175,32 +175,30 @@ def refresh(
     """Re-fetch the stored records that changed or may change; see the module docstring."""
     db.require_current()
     today = today or now().date()
-    until = until or today
+    until = min(until or today, today)  # the refresh watermark is never after today
     since = since or default_since(db, today)
     if since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
     batch_size = batch_size or client.settings.batch_size
     therapies = list(baseline.therapies)
     summary = RefreshSummary(run_id=None, status="running", since=since, until=until)
-    started = now()
 
-    with db.session() as session:
+    with db.session() as session:  # the run is on record from its first request
         extra, reference_pmids = _pmids_outside_queries(session)
+        run_id = _new_run(session, therapies, since, until, now()).id
     try:
         listed = list(client.search_modified(modified_term(therapies), since, until).ids)
         for term in uid_terms(extra):
             listed.extend(client.search_modified(term, since, until).ids)
     except QueryRejectedError:
-        raise  # bad input: nothing is written
+        with db.session() as session:  # bad input: nothing is kept
+            session.execute(delete(Run).where(Run.id == run_id))
+        raise
     except PubMedError as exc:
-        with db.session() as session:
-            run = _new_run(session, therapies, since, until, started)
-            run.status, run.finished_at, run.error = "failed", now(), str(exc)
-            run_id = run.id
+        record_failure(db, run_id, str(exc), summary.counts(), now())
         raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
 
     with db.session() as session:
-        run_id = _new_run(session, therapies, since, until, started).id
         modified = list(papers.stored_pmids(session, dict.fromkeys(listed)))
         unindexed = list(session.scalars(
             select(Paper.pmid).where(
@@ -240,6 +238,8 @@ def refresh(
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"
         record_failure(db, run_id, summary.error, summary.counts(), now())
+        if isinstance(exc, PubMedError):
+            raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
         raise
     with db.session() as session:  # levels and retractions changed: so did the profile
         snapshots.rebuild_snapshots(session, baseline, period=period, until=until)

@@ -28,6 +28,7 @@ from tracker.pubmed import entrez
 from tracker.pubmed.parse import iter_records
 from tracker.pubmed.transport import Transport
 from tracker.records import DeletedCitation, PaperRecord
+from tracker.text import error_body_text, one_line
 
 log = logging.getLogger(__name__)
 
@@ -384,11 +385,14 @@ def _fields_not_found(body: bytes) -> list[str]:
 
 def search_error(message: str) -> PubMedError:
     """The error an ESearch <ERROR> text stands for."""
-    message = " ".join(message.split())
+    message = one_line(message)
     if PAGING_BUG.search(message):
         return PubMedError(f"PubMed refused to page past its limit: {message}")
-    if HISTORY_GONE.search(message):
-        return HistoryExpired(message)
+    if HISTORY_GONE.search(message):  # ESearch sends no WebEnv: the term itself cites #N
+        return QueryRejectedError(
+            f"PubMed rejected the query: it refers to a search history entry (#N) that does not "
+            f"exist; write the search out in full ({message})"
+        )
     if TRANSIENT.search(message):
         return ResponseError(f"PubMed: {message}")
     return QueryRejectedError(f"PubMed rejected the query: {message}")
@@ -411,10 +415,10 @@ def _error_text(body: bytes) -> str:
     try:
         root = etree.fromstring(body, etree.XMLParser(no_network=True, resolve_entities=False))
     except etree.XMLSyntaxError:
-        return body[:300].decode("utf-8", "replace")
+        return error_body_text(body, 300)
     found = root if root.tag == "ERROR" else root.find(".//ERROR")
     text = "".join(found.itertext()) if found is not None else "".join(root.itertext())
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def citation_line(citation: Citation) -> str:

@@ -22,6 +22,7 @@ import requests
 
 from tracker.config import Settings
 from tracker.errors import PubMedError, ResponseError, TransportError
+from tracker.text import error_body_text
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +287,6 @@ def retry_after(value: str | None) -> float | None:
 
 
 def _snippet(body: bytes, limit: int = 200) -> str:
-    """The start of an error body on one line: NCBI's JSON 429 message or an HTML error page."""
-    text = body[:limit].decode("utf-8", "replace")
-    return " ".join(text.split())
+    """An error body on one line: NCBI's JSON 429 message, or an HTML page's title, never
+    markup or terminal controls."""
+    return error_body_text(body, limit)

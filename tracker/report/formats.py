@@ -116,10 +116,17 @@ def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> P
         path = Path(output) / default_name(report, fmt)
     else:
         path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():  # a mistyped folder is not created for the user
+            raise ConfigError(f"cannot write the report to {path}: folder {path.parent} does "
+                              "not exist; create it first or choose another --output")
     newline = "" if fmt == "csv" else None  # csv writes its own \r\n line ends
-    with path.open("w", encoding="utf-8", newline=newline) as handle:
-        handle.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}; choose "
+                          "another --output or reports folder (TRACKER_REPORTS_DIR)") from None
     return path
 
 

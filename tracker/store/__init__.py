@@ -4,6 +4,7 @@
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
     conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
+    locks.py       the run lock: one writing run at a time
     migrations/    Alembic revisions
 
 Which package writes which table is in docs/architecture.md.
@@ -11,6 +12,7 @@ Which package writes which table is in docs/architecture.md.
 
 from tracker.store.conflicts import insert_skipping_conflicts
 from tracker.store.database import Database, PoolSettings, make_engine
+from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
     DuplicateLink,
@@ -20,6 +22,7 @@ from tracker.store.models import (
     PaperVersion,
     Reference,
     Run,
+    RunLock,
     Snapshot,
     Therapy,
     TherapyPaper,
@@ -32,6 +35,8 @@ from tracker.store.runs import record_failure
 __all__ = [
     "Base",
     "Database",
+    "HeldLock",
+    "LockHolder",
     "DuplicateLink",
     "NoticeLink",
     "Paper",
@@ -40,13 +45,17 @@ __all__ = [
     "PoolSettings",
     "Reference",
     "Run",
+    "RunLock",
     "Snapshot",
     "Therapy",
     "TherapyPaper",
     "Watermark",
     "compress",
+    "current_holder",
     "decompress",
     "insert_skipping_conflicts",
+    "lock_is_live",
     "make_engine",
     "record_failure",
+    "run_lock",
 ]

@@ -264,3 +264,21 @@ def compress(raw: bytes) -> bytes:
 
 def decompress(blob: bytes) -> bytes:
     return zlib.decompress(blob)
+
+
+# --- Run lock (reliability): one writing run at a time per database ---
+
+
+class RunLock(Base):
+    """Who holds the run lock on SQLite (PostgreSQL uses an advisory lock and keeps this row
+    only to name the holder). The heartbeat tells a live holder from a dead one."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(40))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)

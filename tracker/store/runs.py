@@ -6,6 +6,7 @@ from datetime import datetime
 
 from tracker.store.database import Database
 from tracker.store.models import Run
+from tracker.text import one_line
 
 
 def record_failure(
@@ -14,4 +15,5 @@ def record_failure(
     """Close a run as failed in its own transaction: the batches already committed stay."""
     with db.session() as session:
         run = session.get(Run, run_id)
-        run.status, run.finished_at, run.error, run.counts = "failed", finished, error, counts
+        run.status, run.finished_at, run.counts = "failed", finished, counts
+        run.error = one_line(error)  # replayed by `tracker status`: never terminal controls

@@ -1,0 +1,48 @@
+"""Untrusted text made inert for terminals, logs and text reports.
+
+Titles, abstracts, DOIs and server error bodies come from outside. A C0/C1 control character can
+clear a screen or retitle a terminal (ESC[2J, ESC]0;...), and a bidi override (U+202E) can make a
+line read backwards; each is replaced by a visible <U+XXXX> marker.
+"""
+
+from __future__ import annotations
+
+import re
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 except tab and newline, DEL, C1, bidi controls
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+_UNSAFE_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _visible(match: re.Match) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def printable(text: str) -> str:
+    """The text with every control character except tab and newline made visible."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def one_line(text: str) -> str:
+    """One line for stderr, a log or a table cell: whitespace collapsed, controls made visible."""
+    return _UNSAFE_IN_LINE.sub(_visible, " ".join(text.split()))
+
+
+def error_body_text(body: bytes, limit: int = 200) -> str:
+    """What an error page says, without its markup: the <title> or <ERROR> text, else the start
+    of the body with tags removed; on one line, controls made visible."""
+    text = body[:20000].decode("utf-8", "replace")
+    for pattern in (r"<ERROR[^>]*>(.*?)</ERROR>", r"<title[^>]*>(.*?)</title>",
+                    r"<h1[^>]*>(.*?)</h1>"):
+        found = re.search(pattern, text, re.IGNORECASE | re.DOTALL)
+        if found and found.group(1).strip():
+            text = found.group(1)
+            break
+    else:
+        text = re.sub(r"<!DOCTYPE[^>]*>|<head.*?</head>|<script.*?</script>|<style.*?</style>",
+                      " ", text, flags=re.IGNORECASE | re.DOTALL)
+    text = one_line(_TAGS.sub(" ", text).replace("&lt;", "<").replace("&gt;", ">")
+                    .replace("&amp;", "&"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
