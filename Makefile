@@ -38,10 +38,12 @@ test: setup-test
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 
-## Benchmarks: print figures (ingest, requests, classification, dedupe).
+## Benchmarks: print figures (ingest and report on SQLite and PostgreSQL, requests,
+## classification, dedupe).
 bench: setup-test
 	$(BIN)/python bench/bench_parse.py
-	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_ingest.py --db both
+	$(BIN)/python bench/bench_report.py --db both
 	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py
