@@ -7,6 +7,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select
 
+from tracker.cli import main
 from tracker.ingest.poll import poll
 from tracker.pubmed.eutils import EutilsClient
 from tracker.store.database import Database, alembic_config
@@ -34,12 +35,16 @@ def test_migrate_poll_and_rerun(db, baseline, eutils_server, settings):
         assert session.scalar(select(func.count()).select_from(TherapyPaper)) == 3
 
 
-def test_an_older_schema_is_brought_to_head(db_url):
-    """A database an older version migrated (the first revision) ends at head after `init`."""
+@pytest.mark.parametrize("older", [None, "0001"])
+def test_init_ends_at_head_from_empty_and_from_an_older_schema(monkeypatch, db_url, older):
+    """`tracker init` on an empty database, and on one an older version migrated."""
     database = Database(db_url)
-    command.upgrade(alembic_config(database.engine), "0001")
-    assert database.current_revision() == "0001"
-    assert database.migrate() == database.head_revision() == database.current_revision()
+    if older:
+        command.upgrade(alembic_config(database.engine), older)
+        assert database.current_revision() == older != database.head_revision()
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    main(["init", "--skip-references"])
+    assert database.current_revision() == database.head_revision()
     database.dispose()
 
 
