@@ -11,7 +11,7 @@ from tracker.cli import main
 from tracker.config import default_seeds_dir
 from tracker.demo.run import run_demo
 from tracker.evidence import decide
-from tracker.store import Database, DuplicateLink, Paper
+from tracker.store import Database, DuplicateLink, Paper, run_lock
 from tracker.store.copy import row_counts, table_checksums
 
 from records_factory import make_record
@@ -125,6 +125,20 @@ def test_a_missing_source_changes_nothing(capsys, tmp_path, db_url):
     assert code == 1
     assert err.startswith("tracker: error: source database file") and err.count("\n") == 1
     assert not missing.exists()
+    target = Database(db_url)
+    assert target.current_revision() is None and row_counts(target) == {}
+    target.dispose()
+
+
+def test_a_run_on_the_source_keeps_the_copy_out(capsys, source_url, db_url):
+    """The copy holds the source's run lock: with a poll running it waits, or gives up (exit 5)
+    having touched nothing."""
+    source = Database(source_url)
+    with run_lock(source, "poll"):
+        code, _, err = run(capsys, "db", "copy", "--from", source_url, "--to", db_url,
+                           "--wait", "0")
+    source.dispose()
+    assert code == 5 and err.startswith("tracker: locked:") and "poll (pid" in err
     target = Database(db_url)
     assert target.current_revision() is None and row_counts(target) == {}
     target.dispose()

@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from tracker.cli.app import App, out, pass_app, pool_settings, progress_bar
+from tracker.cli.app import App, out, pass_app, pool_settings, progress_bar, wait_option
 
 
 @click.group("db")
@@ -26,16 +26,18 @@ def db() -> None:
               help="Rows per INSERT.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table", show_default=True, help="json: one object for scripts.")
+@wait_option
 @pass_app
 def copy(app: App, source_url: str, target_url: str, force: bool, batch_size: int,
-         output_format: str) -> None:
+         output_format: str, wait: float) -> None:
     """Copy every paper, link, decision, run and watermark from --from to --to.
 
     Example: tracker db copy --from sqlite:///tracker.db
     --to postgresql+psycopg://tracker@db.example.org/tracker
 
-    Each table is copied in one transaction; at the end every table's row count and checksum
-    must match on both sides, or the command fails (exit 1) saying which tables differ.
+    Each table is copied in one transaction while the source's run lock keeps polls out; at the
+    end every table's row count and checksum must match on both sides, or the command fails
+    (exit 1) saying which tables differ.
     """
     from tracker.store import Database
     from tracker.store.copy import copy_database
@@ -52,7 +54,7 @@ def copy(app: App, source_url: str, target_url: str, force: bool, batch_size: in
                 bar.update(tasks[table], completed=done)
 
             copied = copy_database(source, target, force=force, batch_size=batch_size,
-                                   progress=advance)
+                                   progress=advance, wait=wait)
     finally:
         source.dispose()
         target.dispose()

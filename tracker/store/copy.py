@@ -18,7 +18,11 @@ from sqlalchemy.engine import Connection, make_url
 
 from tracker.errors import StoreError
 from tracker.store.database import Database
+from tracker.store.locks import run_lock
 from tracker.store.models import Base
+
+# who holds the run lock is the state of running processes, not of the install
+NOT_COPIED = {"run_locks"}
 
 # progress(table name, rows copied so far, rows in the table)
 Progress = Callable[[str, int, int], None]
@@ -38,32 +42,40 @@ def copy_database(
     force: bool = False,
     batch_size: int = 1000,
     progress: Progress | None = None,
+    wait: float = 0.0,
 ) -> list[TableCopy]:
     """Copy every row of `source` into `target` (created or migrated to the newest schema).
 
     Refuses a target holding rows unless `force`, in which case its rows are replaced.
+    Holds the source's run lock, so no poll or refresh writes to it while it is read.
     Raises StoreError when a table's count or checksum differs after the copy.
     """
     require_existing_file(source)
     source.require_current()
     if source.display_url == target.display_url:
         raise StoreError("--from and --to name the same database")
-    occupied = {name: n for name, n in row_counts(target).items() if n}
-    if occupied and not force:
-        listed = ", ".join(f"{name} ({n})" for name, n in sorted(occupied.items()))
-        raise StoreError(f"target {target.display_url} is not empty: {listed}; "
-                         "copy into an empty database, or pass --force to replace its rows")
-    target.migrate()
-    tables = Base.metadata.sorted_tables  # parents before the tables that refer to them
-    if occupied:
-        with target.engine.begin() as connection:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-    with source.engine.connect() as reader:
-        for table in tables:
-            with target.engine.begin() as writer:
-                _copy_table(reader, writer, table, batch_size, progress)
-    return verify(source, target)
+    with run_lock(source, "db copy", wait=wait):
+        occupied = {name: n for name, n in row_counts(target).items() if n}
+        if occupied and not force:
+            listed = ", ".join(f"{name} ({n})" for name, n in sorted(occupied.items()))
+            raise StoreError(f"target {target.display_url} is not empty: {listed}; "
+                             "copy into an empty database, or pass --force to replace its rows")
+        target.migrate()
+        tables = copied_tables()
+        if occupied:
+            with target.engine.begin() as connection:
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+        with source.engine.connect() as reader:
+            for table in tables:
+                with target.engine.begin() as writer:
+                    _copy_table(reader, writer, table, batch_size, progress)
+        return verify(source, target)
+
+
+def copied_tables() -> list[Table]:
+    """The install's tables, parents before the tables that refer to them."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in NOT_COPIED]
 
 
 def require_existing_file(database: Database) -> None:
@@ -80,7 +92,7 @@ def row_counts(database: Database) -> dict[str, int]:
         present = set(inspect(connection).get_table_names())
         return {
             table.name: connection.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables if table.name in present
+            for table in copied_tables() if table.name in present
         }
 
 
@@ -136,7 +148,7 @@ def table_checksums(database: Database) -> list[TableCopy]:
     """Each table's row count and a checksum that ignores row order and backend types."""
     found = []
     with database.engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in copied_tables():
             digests = sorted(
                 hashlib.sha256(_canonical(row).encode()).digest()
                 for row in connection.execute(select(table)).mappings()
