@@ -55,8 +55,7 @@ def time_report(url: str) -> tuple[float, float, int]:
     """Best-of-three seconds to build the report and to render it (HTML + JSON); paper count."""
     from tracker.baseline import load_baseline
     from tracker.config import default_seeds_dir
-    from tracker.report import build_report
-    from tracker.report import render
+    from tracker.report import build_report, render
     from tracker.store import Database
 
     baseline = load_baseline(default_seeds_dir())
