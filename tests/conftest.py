@@ -79,7 +79,7 @@ def db_url(db_backend, tmp_path, request):
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
         return
     server = request.getfixturevalue("postgres_server")
-    url = server.create_database()
+    url = server.create_database(migrated="db" in request.fixturenames)  # `db` migrates anyway
     yield url
     server.drop_database(url)
 
