@@ -68,3 +68,28 @@ def test_no_server_fails_with_what_to_install(monkeypatch):
         postgres_server.start_server(None)
     with pytest.raises(postgres_server.PostgresUnavailable, match="cannot reach PostgreSQL"):
         postgres_server.start_server("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_text_longer_than_its_column_is_stored_the_same_on_both(db, baseline, eutils_server,
+                                                                 settings):
+    """SQLite keeps a VARCHAR(50) value of any length, PostgreSQL refuses the whole batch."""
+    eutils_server.add_records([make_record(
+        "90000411", "Ketamine for treatment-resistant depression: a very long record",
+        date(2025, 3, 3), author="Vanderbijl-" * 25, pages="e" + "1" * 80,
+        issue="Suppl " * 20,
+    )])
+    poll(db, EutilsClient(settings), baseline, therapy_ids=["ketamine"], today=date(2025, 6, 30))
+    with db.session() as session:
+        paper = session.scalar(select(Paper).where(Paper.pmid == "90000411"))
+    assert len(paper.pages) == 50 and paper.pages.endswith("…")
+    assert len(paper.issue) == 50 and len(paper.first_author) == 200
+
+
+def test_a_reviewer_name_too_long_for_its_column_is_refused(capsys, monkeypatch, db_url):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    main(["init", "--skip-references"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["duplicates", "confirm", "1", "--by", "r" * 101])
+    assert exited.value.code == 1
+    assert "at most 100 characters" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from tracker.store import (
     TherapyPaper,
     compress,
     decompress,
+    fit_to_columns,
     insert_skipping_conflicts,
 )
 
@@ -40,7 +41,7 @@ def paper_columns(record: PaperRecord) -> dict:
     found = evidence.classify(record)
     fp = duplicate_match.fingerprint(0, record)
     first = record.first_author
-    return {
+    return fit_to_columns(Paper.__table__, {
         "pmid": record.pmid,
         "version": record.version,
         "kind": record.kind,
@@ -103,7 +104,7 @@ def paper_columns(record: PaperRecord) -> dict:
         "notice_kind": found.notice_kind,
         "retracted": found.retracted,
         "rules_version": found.rules_version,
-    }
+    })
 
 
 @dataclass

@@ -4,6 +4,7 @@
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
     conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
+    fit.py         text cut to its column's length, as PostgreSQL requires
     locks.py       the run lock: one writing run at a time
     migrations/    Alembic revisions
 
@@ -12,6 +13,7 @@ Which package writes which table is in docs/architecture.md.
 
 from tracker.store.conflicts import insert_skipping_conflicts
 from tracker.store.database import Database, PoolSettings, make_engine
+from tracker.store.fit import fit_to_columns
 from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
@@ -53,6 +55,7 @@ __all__ = [
     "compress",
     "current_holder",
     "decompress",
+    "fit_to_columns",
     "insert_skipping_conflicts",
     "lock_is_live",
     "make_engine",
