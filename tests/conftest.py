@@ -1,5 +1,6 @@
-"""Shared fixtures: a clean environment, a fresh migrated database, the baseline, a local
-E-utilities server on loopback and settings pointing at it."""
+"""Shared fixtures: a clean environment, a fresh migrated database (SQLite, PostgreSQL or each in
+turn: `pytest --db sqlite|postgresql|both`), the baseline, a local E-utilities server on loopback
+and settings pointing at it."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def baseline():
 
 @pytest.fixture
 def db_url(db_backend, tmp_path, request):
-    """An empty database on the backend under test: a file for SQLite, a fresh database on
-    PostgreSQL, dropped when the test ends."""
+    """A new database on the backend under test (`--db`): a file for SQLite, a database of its
+    own on PostgreSQL, dropped when the test ends. Empty, unless the test also asks for `db`."""
     if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
         return
