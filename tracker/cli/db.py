@@ -32,12 +32,15 @@ def copy(app: App, source_url: str, target_url: str, force: bool, batch_size: in
          output_format: str, wait: float) -> None:
     """Copy every paper, link, decision, run and watermark from --from to --to.
 
-    Example: tracker db copy --from sqlite:///tracker.db
-    --to postgresql+psycopg://tracker@db.example.org/tracker
+    \b
+    Example:
+      tracker db copy --from sqlite:///tracker.db \\
+        --to postgresql+psycopg://tracker@db.example.org/tracker
 
     Each table is copied in one transaction while the source's run lock keeps polls out; at the
     end every table's row count and checksum must match on both sides, or the command fails
-    (exit 1) saying which tables differ.
+    (exit 1) saying which tables differ. A target with rows is refused (exit 1) unless --force;
+    a server that is down or refuses the credentials exits 6.
     """
     from tracker.store import Database
     from tracker.store.copy import copy_database
