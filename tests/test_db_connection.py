@@ -92,3 +92,12 @@ def test_a_connection_the_server_dropped_is_replaced(pg_url, postgres_server):
         second = connection.scalar(text("SELECT pg_backend_pid()"))
     assert second != first
     database.dispose()
+
+
+def test_db_copy_to_a_server_that_is_down(capsys, tmp_path, pg_url):
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert run(capsys, "--database-url", source, "init", "--skip-references")[0] == 0
+    down = with_password(pg_url, port=free_port())
+    code, out, err = run(capsys, "db", "copy", "--from", source, "--to", down)
+    assert code == 6 and err.count("\n") == 1 and "is unavailable" in err
+    assert PASSWORD not in err + out
