@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tracker.errors import LockedError
+from tracker.errors import LockedError, StoreError
 from tracker.store import Database, Run, RunLock, lock_is_live, run_lock
 from tracker.store.locks import STALE_AFTER, utc_now
 
@@ -150,3 +150,10 @@ def test_postgres_lock_of_a_killed_process_is_free_and_takeover_logged(pg_db, ca
             run_lock(pg_db, "refresh", wait=5) as held:
         assert held.took_over is not None and held.took_over.pid == child.pid
     assert "taken over" in caplog.text
+
+
+def test_lock_on_a_database_not_yet_created_creates_nothing(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'absent.db'}")
+    with pytest.raises(StoreError, match="tracker init"), run_lock(database, "poll"):
+        pass
+    assert not (tmp_path / "absent.db").exists()

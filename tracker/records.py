@@ -7,10 +7,38 @@ parser is the only code that knows PubMed's XML and the rest is testable without
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import quote
 
 SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+
+# 10.<registrant>/<suffix>; the suffix is any run of printable characters without spaces
+_DOI_SYNTAX = re.compile(r"10\.[0-9]+(?:\.[0-9]+)*/[^\s\x00-\x1f\x7f-\x9f]+")
+_DOI_RESOLVER = re.compile(r"^(?:https?://(?:dx\.|www\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def normal_doi(raw: str | None) -> str | None:
+    """A DOI in the one form the store keeps: `10.xxxx/suffix`, without a resolver URL or
+    `doi:` prefix, on one line. Anything else (a newline, markup, a script link) is not a DOI:
+    None."""
+    if not raw:
+        return None
+    text = raw.strip()
+    previous = None
+    while previous != text:
+        previous, text = text, _DOI_RESOLVER.sub("", text).strip()
+    if not _DOI_SYNTAX.fullmatch(text) or _BIDI.search(text):
+        return None
+    return text
+
+
+def doi_url(doi: str | None) -> str | None:
+    """The doi.org link for a DOI, percent-encoded so no format can read it as markup."""
+    doi = normal_doi(doi)
+    return f"https://doi.org/{quote(doi, safe='/:;()._-')}" if doi else None
 
 
 def month_number(text: str | None) -> int | None:

@@ -13,6 +13,7 @@ from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
 from tracker.store import Database, PoolSettings
+from tracker.text import one_line
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -116,4 +117,5 @@ def progress_bar(description: str):
 
 def short_title(title: str, width: int = 70) -> str:
     """A paper title for a table: shortened, never read as rich markup (titles are untrusted)."""
+    title = one_line(title)  # no terminal controls or bidi overrides reach the screen
     return escape(title if len(title) <= width else title[: width - 1] + "…")

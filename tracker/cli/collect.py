@@ -19,7 +19,8 @@ from tracker.text import one_line
 @click.option("--therapy", "therapy_ids", multiple=True, metavar="ID",
               help="Only this therapy (repeatable). `tracker therapies` lists the ids.")
 @click.option("--since", type=DAY, help="First day (PubMed create date). Default: the watermark.")
-@click.option("--until", type=DAY, help="Last day. Default: today.")
+@click.option("--until", type=DAY,
+              help="Last day. Default: today; a later day is clamped to today.")
 @click.option("--dry-run", is_flag=True,
               help="Show each query as PubMed translates it and the count; fetch nothing.")
 @wait_option

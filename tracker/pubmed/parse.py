@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,7 +28,10 @@ from tracker.records import (
     PaperRecord,
     PartialDate,
     PublicationType,
+    normal_doi,
 )
+
+log = logging.getLogger(__name__)
 
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 ROOT_TAGS = ("PubmedArticleSet", "PubmedBookArticleSet", "eFetchResult")
@@ -142,7 +146,7 @@ def _article(element: etree._Element) -> PaperRecord:
         keywords=_keywords(fields.get("KeywordList", ())),
         comments_corrections=_comments_corrections(_first(fields, "CommentsCorrectionsList")),
         databanks=_databanks(_first(article, "DataBankList")),
-        doi=doi or _elocation_doi(article.get("ELocationID", ())),
+        doi=_checked_doi(pmid, doi or _elocation_doi(article.get("ELocationID", ()))),
         pmcid=pmcid,
         raw_xml=_serialise(element),
     )
@@ -184,7 +188,7 @@ def _book(element: etree._Element) -> PaperRecord:
         languages=tuple([_plain(language) for language in document.get("Language", ())]),
         publication_types=_publication_types(document.get("PublicationType", ())),
         keywords=_keywords(document.get("KeywordList", ())),
-        doi=doi or own_doi or _elocation_doi(book.get("ELocationID", ())),
+        doi=_checked_doi(pmid, doi or own_doi or _elocation_doi(book.get("ELocationID", ()))),
         pmcid=pmcid or own_pmcid,
         raw_xml=_serialise(element),
     )
@@ -473,6 +477,14 @@ def _article_ids(id_list: etree._Element | None) -> tuple[str | None, str | None
         if doi is not None and pmcid is not None:
             break
     return doi, pmcid
+
+
+def _checked_doi(pmid: str, raw: str | None) -> str | None:
+    """The DOI in its normal form; one that is not a DOI is dropped, with a warning."""
+    doi = normal_doi(raw)
+    if raw and doi is None:
+        log.warning("PMID %s: dropped a DOI that is not one: %r", pmid, raw[:100])
+    return doi
 
 
 def _elocation_doi(locations) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, defer
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.errors import ConfigError
 from tracker.evidence import LEVELS_BY_RANK, ON_NOTICE, PERIODS, WITHDRAWING, Level, events, periods
+from tracker.records import doi_url, normal_doi
 from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
 from tracker.store import Reference as ReferenceRow
 
@@ -96,7 +97,7 @@ class PaperItem:
 
     @property
     def doi_url(self) -> str | None:
-        return f"https://doi.org/{self.doi}" if self.doi else None
+        return doi_url(self.doi)
 
     @property
     def provenance(self) -> str:
@@ -315,7 +316,7 @@ def paper_item(paper: Paper, therapies: tuple[str, ...]) -> PaperItem:
     return PaperItem(
         pmid=paper.pmid, title=paper.title or "(no title)", authors=author_names(paper),
         journal=paper.journal_abbrev or paper.journal, pub_date=paper.pub_date_text,
-        created=created_on(paper), doi=paper.doi, abstract=abstract, level=info.value,
+        created=created_on(paper), doi=normal_doi(paper.doi), abstract=abstract, level=info.value,
         level_label=info.label, level_rank=info.rank, level_source=paper.level_source,
         level_confidence=paper.level_confidence or 0.0, level_reason=paper.level_reason or "",
         design=paper.design, sample_size=paper.sample_size,

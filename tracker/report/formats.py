@@ -16,10 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from tracker.errors import ConfigError
 from tracker.report.build import PaperItem, Report, TherapySection
 from tracker.report.charts import trend_data_uri
+from tracker.text import printable
 
 FORMATS = ("html", "md", "txt", "json", "ris", "csv")
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "txt": "report.txt.j2"}
@@ -65,6 +67,11 @@ def wrap(text: str, width: int = 78, indent: str = "", hanging: str | None = Non
     )
 
 
+def _inert(value: object) -> object:
+    """Every value a template prints, with terminal controls and bidi overrides made visible."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else printable(value)
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("tracker.report", "templates"),
@@ -73,6 +80,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_inert,
     )
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend)
@@ -91,7 +99,7 @@ def render(report: Report, fmt: str) -> str:
     """The report as HTML, Markdown, plain text or JSON."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
-        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return printable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"
     chart = trend_data_uri(report) if fmt == "html" else None
     return ENV.get_template(TEMPLATES[fmt]).render(report=report, chart=chart)
 
@@ -116,9 +124,6 @@ def write(report: Report, fmt: str, output: Path | None, reports_dir: Path) -> P
         path = Path(output) / default_name(report, fmt)
     else:
         path = Path(output)
-        if not path.parent.is_dir():  # a mistyped folder is not created for the user
-            raise ConfigError(f"cannot write the report to {path}: folder {path.parent} does "
-                              "not exist; create it first or choose another --output")
     newline = "" if fmt == "csv" else None  # csv writes its own \r\n line ends
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +236,7 @@ def report_to_dict(report: Report) -> dict:
 # --- RIS and CSV --------------------------------------------------------------------------------
 
 def _ris_line(tag: str, value: object) -> str:
-    return f"{tag}  - {' '.join(str(value).split())}"
+    return f"{tag}  - {printable(' '.join(str(value).split()))}"
 
 
 def to_ris(papers: tuple[PaperItem, ...]) -> str:
@@ -264,7 +269,7 @@ def to_ris(papers: tuple[PaperItem, ...]) -> str:
 
 def cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (titles are untrusted)."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value))
     return "'" + text if text[:1] in FORMULA_START else text
 
 

@@ -144,8 +144,8 @@ class Database:
         return self.head_revision()
 
     def _migration_engine(self) -> Engine:
-        if self.engine.dialect.name != "sqlite":
-            return self.engine  # PostgreSQL runs DDL inside transactions already
+        if self.engine.dialect.name != "sqlite" or self.sqlite_file is None:
+            return self.engine  # PostgreSQL runs DDL in transactions; in-memory has one link
         engine = create_engine(self.engine.url, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_transactional_ddl)
         event.listen(engine, "begin", _begin_immediate)

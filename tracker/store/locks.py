@@ -98,10 +98,15 @@ def run_lock(db: Database, purpose: str, *, wait: float = 0.0) -> Iterator[HeldL
             yield held
 
 
+def _no_database(db: Database) -> bool:
+    """An SQLite file that does not exist yet: looking inside would create it."""
+    return db.sqlite_file is not None and not db.sqlite_file.exists()
+
+
 def current_holder(db: Database) -> LockHolder | None:
     """The recorded holder, live or not (None when nobody is recorded or the table is absent)."""
     try:
-        if not inspect(db.engine).has_table(RunLock.__tablename__):
+        if _no_database(db) or not inspect(db.engine).has_table(RunLock.__tablename__):
             return None
         with db.session() as session:
             row = session.get(RunLock, LOCK_NAME)
@@ -184,7 +189,7 @@ def _try_row(db: Database, holder: LockHolder) -> tuple[bool, LockHolder | None]
 
 @contextmanager
 def _row_lock(db: Database, purpose: str, wait: float) -> Iterator[HeldLock]:
-    if not inspect(db.engine).has_table(RunLock.__tablename__):
+    if _no_database(db) or not inspect(db.engine).has_table(RunLock.__tablename__):
         raise StoreError(f"database {db.display_url} has no run lock table: run `tracker init`")
     holder = _new_holder(purpose)
     deadline = time.monotonic() + max(wait, 0.0)
