@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# The PostgreSQL server the tests use (scripts/system-deps.sh starts it); unset it to have the
+# tests start their own cluster from the installed binaries.
+TRACKER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export TRACKER_TEST_POSTGRES_URL
 
 .PHONY: demo test lint bench setup setup-test system-deps clean
 
@@ -26,18 +30,20 @@ system-deps:
 demo: setup
 	$(BIN)/tracker demo
 
-## Set up and run the test suite (with lint).
+## Set up and run the test suite (with lint), every database test on SQLite and PostgreSQL.
 test: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --db both
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 
-## Benchmarks: print figures (ingest, requests, classification, dedupe).
+## Benchmarks: print figures (ingest and report on SQLite and PostgreSQL, requests,
+## classification, dedupe).
 bench: setup-test
 	$(BIN)/python bench/bench_parse.py
-	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_ingest.py --db both
+	$(BIN)/python bench/bench_report.py --db both
 	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py

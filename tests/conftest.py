@@ -1,5 +1,6 @@
-"""Shared fixtures: a clean environment, a fresh migrated database, the baseline, a local
-E-utilities server on loopback and settings pointing at it."""
+"""Shared fixtures: a clean environment, a fresh migrated database (SQLite, PostgreSQL or each in
+turn: `pytest --db sqlite|postgresql|both`), the baseline, a local E-utilities server on loopback
+and settings pointing at it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,50 @@ import pytest
 from tracker.baseline.seeds import load_baseline
 from tracker.config import default_seeds_dir, load_settings
 from tracker.store.database import Database
+
+from postgres_server import URL_VARIABLE, PostgresUnavailable, start_server
+
+BACKENDS = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=sorted(BACKENDS), default="sqlite",
+        help="database backend(s) for every test that uses one (CI: both). PostgreSQL is the "
+             f"server {URL_VARIABLE} names, else one started from the installed binaries.",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "backends(*names): the test is about these backends' own mechanism only")
+    # read before the autouse fixture below clears TRACKER_* from the environment
+    config.postgres_url = os.environ.get(URL_VARIABLE)
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        chosen = BACKENDS[metafunc.config.getoption("--db")]
+        marker = metafunc.definition.get_closest_marker("backends")
+        if marker is not None:
+            chosen = [name for name in chosen if name in marker.args]
+        metafunc.parametrize("db_backend", chosen, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request):
+    """The PostgreSQL server for this session; no server fails the test with what to install."""
+    try:
+        server = start_server(request.config.postgres_url)
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_backend(request):
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +73,16 @@ def baseline():
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'tracker.db'}"
+def db_url(db_backend, tmp_path, request):
+    """A new database on the backend under test (`--db`): a file for SQLite, a database of its
+    own on PostgreSQL, dropped when the test ends. Empty, unless the test also asks for `db`."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database(migrated="db" in request.fixturenames)  # `db` migrates anyway
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture

@@ -193,7 +193,7 @@ def test_a_refusing_server_then_an_accepting_one_delivers_once(capsys, polled, s
     run(capsys, "subscribers", "add", "ana@example.org", "--therapy", "psilocybin")
     smtp.mailbox.refuse = 1
     code, out, _ = run(capsys, "digest", "send", "--today", TODAY)
-    assert code == 6
+    assert code == 7
     assert "451" in out and "failed" in out
     assert [d[1] for d in deliveries(polled)] == ["failed"]
     code, out, _ = run(capsys, "status")
@@ -276,7 +276,7 @@ def test_login_failure_never_shows_the_password(capsys, polled, monkeypatch):
         monkeypatch.setenv("TRACKER_SMTP_PASSWORD", "wrong-battery-staple")
         run(capsys, "subscribers", "add", "ana@example.org", "--therapy", "psilocybin")
         code, out, err = run(capsys, "digest", "send", "--today", TODAY)
-        assert code == 6 and "535" in out
+        assert code == 7 and "535" in out
         assert "wrong-battery-staple" not in out + err
         code, out, err = run(capsys, "config")
         assert "wrong-battery-staple" not in out + err

@@ -13,8 +13,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
-from test_postgres import ADMIN_URL
 
 from tracker.errors import LockedError, StoreError
 from tracker.store import Database, Run, RunLock, lock_is_live, run_lock
@@ -89,6 +87,7 @@ def test_holder_whose_process_died_is_taken_over_and_logged(db, caplog):
         assert session.get(Run, 1).status == "interrupted"
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL: the advisory lock, not the row, says who holds it
 def test_holder_on_another_host_is_taken_over_only_when_its_heartbeat_stopped(db):
     plant_holder(db, pid=1, host="elsewhere", heartbeat=utc_now())
     with pytest.raises(LockedError, match="elsewhere"), run_lock(db, "poll"):
@@ -107,18 +106,13 @@ def test_lock_row_is_removed_when_the_block_raises(db):
 
 
 @pytest.fixture
-def pg_db():
-    name = f"trd_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+def pg_db(postgres_server):
+    url = postgres_server.create_database()
+    database = Database(url)
     database.migrate()
     yield database
     database.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    postgres_server.drop_database(url)
 
 
 def test_postgres_advisory_lock_names_the_holder_and_frees_on_exit(pg_db):

@@ -6,6 +6,7 @@ Nothing below this module reads os.environ; every part gets the one Settings obj
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
@@ -21,7 +22,10 @@ SECRET_FIELDS = {"api_key", "smtp_password", "secret_key"}
 
 # tracker.toml section -> the Settings fields it may set
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "database": ("database_url",),
+    "database": (
+        "database_url", "pool_size", "max_overflow", "pool_timeout", "pool_recycle",
+        "connect_timeout",
+    ),
     "pubmed": (
         "eutils_url",
         "api_key",
@@ -87,6 +91,11 @@ def default_seeds_dir() -> Path:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///tracker.db"
+    pool_size: int = 5  # PostgreSQL connection pool; see tracker.store.database.PoolSettings
+    max_overflow: int = 10
+    pool_timeout: float = 30.0
+    pool_recycle: int = 1800
+    connect_timeout: int = 10
     eutils_url: str = NCBI_EUTILS_URL
     api_key: str | None = None
     email: str | None = None
@@ -141,9 +150,18 @@ class Settings:
         for name in SECRET_FIELDS:
             if shown.get(name):
                 shown[name] = "********"
+        shown["database_url"] = mask_url_password(self.database_url)
         shown["rate_limit"] = self.rate_limit
         return {k: str(v) if isinstance(v, Path | date) else list(v) if isinstance(v, tuple) else v
                 for k, v in shown.items()}
+
+
+URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
+
+
+def mask_url_password(text: str) -> str:
+    """The text with the password of every URL in it (user:password@host) masked."""
+    return URL_PASSWORD.sub(r"\1***\3", text)
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -284,6 +302,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError("[review] exclusion_reasons must name at least one reason")
     if settings.smtp_ssl and settings.smtp_starttls:
         raise ConfigError("smtp: choose ssl or starttls, not both")
+    if settings.pool_size < 1 or settings.max_overflow < 0:
+        raise ConfigError("pool_size must be 1 or more and max_overflow 0 or more")
+    if settings.pool_timeout <= 0 or settings.connect_timeout < 1:
+        raise ConfigError("pool_timeout must be positive and connect_timeout at least 1 second")
     if "://" not in settings.database_url:
         raise ConfigError(
             f"database_url {settings.database_url!r} is not a URL "

@@ -4,7 +4,8 @@ Exit codes (README.md lists them for schedulers):
     0  success                       3  PubMed unreachable or failing after every retry
     1  bad input (config, seeds,     4  incomplete run: records PubMed listed but did not return
        dates, ids, paths, a query)   5  locked: another run is writing to the database
-    2  usage error (unknown option)  6  mail: a digest the SMTP server refused or never reached
+    2  usage error (unknown option)  6  database unavailable: server down, wrong credentials
+                                     7  mail: a digest the SMTP server refused or never reached
                                      70 internal error (a bug: please report it)
                                      130 interrupted
 
@@ -13,8 +14,9 @@ Exit codes (README.md lists them for schedulers):
     ├── BaselineError            a malformed therapy or reference entry in seeds/
     ├── UnknownTherapyError      a therapy id that the baseline does not define
     ├── StoreError               the database cannot be opened, migrated or written
-    │   └── LockedError          another run holds the database's run lock (exit code 5)
-    ├── MailError                the SMTP server cannot be reached or refuses a digest (6)
+    │   ├── LockedError          another run holds the database's run lock (exit code 5)
+    │   └── DatabaseUnavailableError  server down, wrong credentials, no such database (exit 6)
+    ├── MailError                the SMTP server cannot be reached or refuses a digest (7)
     ├── IncompleteRunError       a run finished without records PubMed listed (exit code 4)
     └── PubMedError              E-utilities failed after every retry (exit code 3)
         ├── QueryRejectedError   PubMed refused the query itself: bad input (exit code 1)
@@ -59,6 +61,12 @@ class IncompleteRunError(TrackerError):
     exit_code = 4
 
 
+class DatabaseUnavailableError(StoreError):
+    """The database server cannot be reached or refuses us: nothing was read or written."""
+
+    exit_code = 6
+
+
 class PubMedError(TrackerError):
     exit_code = 3
 
@@ -80,4 +88,4 @@ class TransportError(PubMedError):
 class MailError(TrackerError):
     """The SMTP server could not be reached or refused a message (the password never shown)."""
 
-    exit_code = 6
+    exit_code = 7

@@ -12,6 +12,7 @@
     queue.py       queue list | show | decide | undo | export | stats
     users.py       users add
     serve.py       serve: the review web page
+    db.py          db copy
 """
 
 from tracker.cli.main import cli, main

@@ -18,7 +18,7 @@ from rich.table import Table
 from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
-from tracker.store import Database
+from tracker.store import Database, PoolSettings
 from tracker.text import one_line
 
 # rich wraps long lines at the console width; a pipe or a cron mail has no width, so lines
@@ -53,7 +53,7 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.settings.database_url)
+            self._db = Database(self.settings.database_url, pool_settings(self.settings))
         return self._db
 
     def client(self):
@@ -74,6 +74,12 @@ class App:
         """
         ids = [self.baseline.therapy(therapy_id).id for therapy_id in therapy_ids]
         return list(dict.fromkeys(ids)) or None
+
+
+def pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(size=settings.pool_size, max_overflow=settings.max_overflow,
+                        timeout=settings.pool_timeout, recycle=settings.pool_recycle,
+                        connect_timeout=settings.connect_timeout)
 
 
 class Day(click.ParamType):

@@ -42,7 +42,7 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
     """Send each subscriber the digest for their last complete week or month, once.
 
     A digest already sent for a period is never sent again; one that failed is retried on the
-    next run. Exit code 6 when a delivery failed (`tracker status` lists it).
+    next run. Exit code 7 when a delivery failed (`tracker status` lists it).
     """
     from tracker.digest import SmtpSender, send_digests
     from tracker.store import run_lock

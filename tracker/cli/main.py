@@ -18,6 +18,7 @@ from tracker.cli import (
     baseline,
     classifier,
     collect,
+    db,
     demo,
     digest,
     duplicates,
@@ -55,7 +56,7 @@ for command in (
     collect.poll, collect.refresh, collect.reclassify, collect.status, reports.report,
     duplicates.duplicates, demo.demo, classifier.classifier, queue.queue, users.users,
     serve.serve, subscribers.subscribers, digest.digest, feed.feed, jobs.schedule,
-    jobs.jobs_group,
+    jobs.jobs_group, db.db,
 ):
     cli.add_command(command)
 

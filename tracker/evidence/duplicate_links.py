@@ -153,6 +153,9 @@ def decide(
     """A person's decision on a duplicate link: confirm merges, reject separates for good."""
     if decision not in ("confirm", "reject"):
         raise TrackerError(f"decision must be confirm or reject, not {decision!r}")
+    longest = DuplicateLink.__table__.c.decided_by.type.length
+    if len(who) > longest:  # PostgreSQL would refuse it where SQLite silently keeps it
+        raise TrackerError(f"--by: a name of at most {longest} characters, not {len(who)}")
     link = session.get(DuplicateLink, link_id)
     if link is None:
         raise TrackerError(f"no duplicate link {link_id}; `tracker duplicates list` shows them")

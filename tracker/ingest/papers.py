@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import evidence
@@ -21,6 +21,8 @@ from tracker.store import (
     TherapyPaper,
     compress,
     decompress,
+    fit_to_columns,
+    insert_skipping_conflicts,
 )
 
 TRACKED_FIELDS = (
@@ -37,7 +39,7 @@ def paper_columns(record: PaperRecord, model=None) -> dict:
     found = evidence.classify(record, model)
     fp = duplicate_match.fingerprint(0, record)
     first = record.first_author
-    return {
+    return fit_to_columns(Paper.__table__, {
         "pmid": record.pmid,
         "version": record.version,
         "kind": record.kind,
@@ -101,7 +103,7 @@ def paper_columns(record: PaperRecord, model=None) -> dict:
         "rules_version": found.rules_version,
         "level_model": found.model_version,
         "level_disagreement": found.disagreement,
-    }
+    })
 
 
 @dataclass
@@ -209,10 +211,16 @@ def upsert_records(
         # One Core INSERT ... RETURNING for the batch (SQLAlchemy's insertmanyvalues, on SQLite
         # and PostgreSQL alike): a flush of Paper objects ran one INSERT per row to get each id
         # back, and building the objects cost more than classifying the records.
+        # A PMID another process stored since the SELECT above is skipped, not an error: it is
+        # then one this run found already stored.
         table = Paper.__table__
-        statement = insert(table).returning(table.c.pmid, table.c.id)
+        statement = insert_skipping_conflicts(session, table).returning(table.c.pmid, table.c.id)
         returned = dict(session.execute(statement, added).all())
-        result.new = {row["pmid"]: returned[row["pmid"]] for row in added}
+        result.new = {row["pmid"]: returned[row["pmid"]] for row in added
+                      if row["pmid"] in returned}
+        result.unchanged.update(stored_pmids(
+            session, [row["pmid"] for row in added if row["pmid"] not in returned]
+        ))
     return result
 
 
@@ -232,8 +240,8 @@ def link_therapies(
             .where(TherapyPaper.paper_id.in_(ids[start:start + 500]))
         ).all())
     new = sorted(wanted - have)
-    if new:
-        session.execute(insert(TherapyPaper.__table__), [
+    if new:  # another process may link the same pair meanwhile: skip it then
+        session.execute(insert_skipping_conflicts(session, TherapyPaper.__table__), [
             {"therapy_id": t, "paper_id": p, "first_found_at": now, "run_id": run_id}
             for t, p in new
         ])

@@ -3,6 +3,8 @@
     database.py    Database: engine, sessions, Alembic migrations
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
+    conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
+    fit.py         text cut to its column's length, as PostgreSQL requires
     locks.py       the run lock: one writing run at a time
     flags.py       settings kept in the database itself (store_flags)
     migrations/    Alembic revisions
@@ -10,7 +12,9 @@
 Which package writes which table is in docs/architecture.md.
 """
 
-from tracker.store.database import Database, make_engine
+from tracker.store.conflicts import insert_skipping_conflicts
+from tracker.store.database import Database, PoolSettings, make_engine
+from tracker.store.fit import fit_to_columns
 from tracker.store.flags import get_flag, set_flag
 from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
@@ -57,6 +61,7 @@ __all__ = [
     "Paper",
     "PaperChange",
     "PaperVersion",
+    "PoolSettings",
     "Reference",
     "ReviewDecision",
     "ReviewFlag",
@@ -76,6 +81,8 @@ __all__ = [
     "compress",
     "current_holder",
     "decompress",
+    "fit_to_columns",
+    "insert_skipping_conflicts",
     "lock_is_live",
     "make_engine",
     "record_failure",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -11,12 +12,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from tracker.errors import StoreError
+from tracker.config import mask_url_password
+from tracker.errors import DatabaseUnavailableError, StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -42,14 +44,67 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connection pool of a server database (PostgreSQL); SQLite keeps SQLAlchemy's defaults."""
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout: float = 30.0  # seconds to wait for a free connection
+    recycle: int = 1800  # seconds before a connection is replaced
+    connect_timeout: int = 10  # seconds to wait for the server to answer
+
+
+def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
+    pool = pool or PoolSettings()
     try:
-        engine = create_engine(url, future=True)
+        options = {}
+        if make_url(url).get_backend_name() != "sqlite":
+            # pre-ping: a connection the server closed (restart, idle timeout) is replaced
+            # before use instead of failing the command that drew it from the pool
+            options = {
+                "pool_pre_ping": True, "pool_size": pool.size, "max_overflow": pool.max_overflow,
+                "pool_timeout": pool.timeout, "pool_recycle": pool.recycle,
+                "connect_args": {"connect_timeout": pool.connect_timeout},
+            }
+        engine = create_engine(url, future=True, **options)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        shown = mask_url_password(url)
+        if isinstance(exc, ImportError | ArgumentError) and "postgres" in url:
+            raise StoreError(f"cannot use database URL {shown!r}: {mask_url_password(str(exc))} "
+                             "(install the driver: pip install 'trd-tracker[postgres]')") from None
+        raise StoreError(f"cannot use database URL {shown!r}: {mask_url_password(str(exc))}"
+                         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "handle_error", _unavailable_as_tracker_error(engine.url))
     return engine
+
+
+def _unavailable_as_tracker_error(url: URL):
+    """A failure to connect (server down, wrong password, no such database) or a connection
+    lost mid-command becomes one line that names the server, never the password."""
+
+    def handle_error(context) -> None:
+        if context.is_pre_ping:
+            return  # the pool replaces a dead connection it was about to hand out
+        if context.connection is not None and not context.is_disconnect:
+            return  # an error inside a working connection: the caller reports it
+        raise _unavailable(url, context.original_exception) from None
+
+    return handle_error
+
+
+def _unavailable(url: URL, error: BaseException) -> DatabaseUnavailableError:
+    reason = " ".join(str(error).split())
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    advice = "check that the server is running and the URL, user and password are right"
+    if f'database "{url.database}" does not exist' in reason:
+        advice = f"create it first: createdb {url.database}"
+    shown = url.render_as_string(hide_password=True)
+    return DatabaseUnavailableError(f"database {shown} is unavailable: {reason[:300]} ({advice})")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -60,9 +115,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool: PoolSettings | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> str:
