@@ -20,6 +20,7 @@ TASK_ARGS: dict[str, dict[str, type]] = {  # each task's arguments and their typ
     "refresh": {},
     "digest": {"period": str},
     "feed": {"out": str, "days": int},
+    "retrain": {"min_per_level": int},
 }
 JOB_KEYS = {"task", "cron", "args"}
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")

@@ -1,5 +1,7 @@
 """What each scheduled task does: the same library calls as `tracker poll`, `refresh`,
-`digest send` and `feed`, with the job's arguments. Each returns a one-line summary."""
+`digest send`, `feed` and `classifier train`, with the job's arguments. Each returns a one-line
+summary. After papers come in, the review queue's flags are brought in step, so the queue and the
+digest's count of waiting papers are current without anyone opening the queue first."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def poll(ctx: JobContext, args: dict, today: date) -> str:
     summary = run_poll(ctx.db, ctx.client(), ctx.baseline,
                        therapy_ids=args.get("therapies") or None, today=today,
                        batch_size=ctx.settings.batch_size, period=ctx.settings.period)
+    sync_queue(ctx)
     line = (f"run {summary.run_id} {summary.status}: {summary.fetched} fetched, "
             f"{summary.new_papers} new papers")
     if summary.status == "incomplete":
@@ -53,12 +56,14 @@ def refresh(ctx: JobContext, args: dict, today: date) -> str:
 
     summary = run_refresh(ctx.db, ctx.client(), ctx.baseline, today=today,
                           period=ctx.settings.period)
+    sync_queue(ctx)
     return " ".join(summary.describe().split())
 
 
 def digest(ctx: JobContext, args: dict, today: date) -> str:
     from tracker.digest import SmtpSender, send_digests
 
+    sync_queue(ctx)
     results = send_digests(ctx.db, ctx.baseline, sender_address=ctx.settings.smtp_from,
                            send=SmtpSender(ctx.settings).send, today=today,
                            period=args.get("period"))
@@ -82,4 +87,24 @@ def feed(ctx: JobContext, args: dict, today: date) -> str:
     return f"{len(paths)} feeds, {len(entries)} entries in {out}"
 
 
-TASKS = {"poll": poll, "refresh": refresh, "digest": digest, "feed": feed}
+def retrain(ctx: JobContext, args: dict, today: date) -> str:
+    """Fit the level model on the store's indexed papers, then apply it to every paper."""
+    from tracker.evidence import reclassify_all, train_and_save
+
+    now = datetime.now()
+    report = train_and_save(ctx.db, now=now, min_per_level=args.get("min_per_level", 20))
+    with ctx.db.session() as session:
+        counts = reclassify_all(session, now=now)
+    sync_queue(ctx)
+    return (f"level model {report.version} trained on {report.training_size} papers; "
+            f"{counts['papers']} papers reclassified, {counts['changed']} changed level")
+
+
+def sync_queue(ctx: JobContext) -> None:
+    from tracker.review import sync_from_settings
+
+    with ctx.db.session() as session:
+        sync_from_settings(session, ctx.baseline, ctx.settings, datetime.now())
+
+
+TASKS = {"poll": poll, "refresh": refresh, "digest": digest, "feed": feed, "retrain": retrain}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -166,6 +167,13 @@ def test_digest_reaches_a_real_smtp_server_once(capsys, polled, smtp):
     assert html.index("90000402") < html.index("90000401")  # the meta-analysis ranks first
     assert "https://doi.org/10.1000/trd.401" in html
     assert "<style" not in html and 'style="' in html
+
+    # the review queue's state for the subscriber's therapy: the new RCT and meta-analysis wait
+    code, listed, _ = run(capsys, "queue", "list", "--therapy", "psilocybin", "--format", "json")
+    waiting = len(json.loads(listed))
+    assert code == 0 and waiting >= 2
+    assert f"{waiting} paper(s) waiting for a decision" in text
+    assert f"{waiting} papers waiting for a decision" in html
 
     # the delivery is recorded as sent, with the message's id
     assert deliveries(polled) == [("ana@example.org", "sent", 1, message["Message-ID"].strip())]

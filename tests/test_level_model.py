@@ -352,3 +352,24 @@ def test_indexing_hands_the_decision_back_to_publication_types(db, baseline, eut
         change = session.scalars(select(PaperChange).where(
             PaperChange.paper_id == after.id, PaperChange.field == "level_source")).one()
         assert (change.old, change.new) == ("text+model", "publication_type")
+
+
+def test_monthly_retrain_job_trains_and_reclassifies(capsys, env, db_url, tmp_path,
+                                                      monkeypatch):
+    """The scheduled retrain is `tracker jobs run retrain`: a model saved as current, every
+    paper reclassified; on a store with too few indexed papers it fails with the counts."""
+    schedule = tmp_path / "schedule.toml"
+    schedule.write_text('[job.retrain]\ncron = "0 4 2 * *"\nargs = { min_per_level = 10 }\n')
+    monkeypatch.setenv("TRACKER_SCHEDULE", str(schedule))
+    run(capsys, "init", "--skip-references")
+    code, _, err = run(capsys, "jobs", "run", "retrain")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "indexed papers" in err and model_rows(db_url) == 0
+
+    env.add_records(labelled_records(10))
+    poll(capsys)
+    code, out, err = run(capsys, "jobs", "run", "retrain")
+    assert code == 0, err
+    assert "job retrain: ok" in out and "level model 1 trained" in out
+    assert model_rows(db_url) == 1
+    assert "Level model 1" in run(capsys, "classifier", "show")[1]

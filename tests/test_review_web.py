@@ -208,3 +208,23 @@ def test_reviewer_filters_decides_by_keyboard_and_sees_the_queue_shrink(served, 
     assert "Decision: include by alice" in queue_show(env, cwd, second)
     for name in ("queue-1280", "paper-1280", "queue-375", "paper-375"):
         assert (shots / f"{name}.png").stat().st_size > 5000
+
+
+def test_atom_feeds_are_served_to_readers_without_login(served):
+    """A feed reader or a chat integration cannot log in: the feeds are open, and hold no
+    review decisions; an unknown feed is a 404, a malformed day a 400."""
+    from xml.etree import ElementTree
+
+    base, _, _ = served
+    answer = requests.get(f"{base}/feeds/ketamine.xml", timeout=10,
+                          params={"since": "2025-01-01", "until": "2025-06-30"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/atom+xml")
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(answer.content)
+    titles = [e.findtext(f"{atom}title") for e in root.iter(f"{atom}entry")]
+    assert any(HOSTILE in title for title in titles)  # the title as text, escaped by the XML
+    assert root.find(f"{atom}link[@rel='self']").get("href") == f"{base}/feeds/ketamine.xml"
+    assert requests.get(f"{base}/feeds/nonsense.xml", timeout=5).status_code == 404
+    assert requests.get(f"{base}/feeds/all.xml", params={"since": "June"},
+                        timeout=5).status_code == 400

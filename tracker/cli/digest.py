@@ -45,6 +45,7 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
     next run. Exit code 7 when a delivery failed (`tracker status` lists it).
     """
     from tracker.digest import SmtpSender, send_digests
+    from tracker.review import sync_from_settings
     from tracker.store import run_lock
 
     if dry_run and out_dir is None:
@@ -54,6 +55,9 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
     app.db.require_current()
     lock = nullcontext() if dry_run else run_lock(app.db, "digest", wait=wait)  # dry run: reads
     with lock, progress_bar("Digests") as bar:
+        if not dry_run:  # the digest counts the papers waiting in the review queue
+            with app.db.session() as session:
+                sync_from_settings(session, app.baseline, app.settings, datetime.now())
         task = bar.add_task("Building and sending digests", total=None)
         results = send_digests(
             app.db, app.baseline, sender_address=app.settings.smtp_from,

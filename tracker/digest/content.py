@@ -15,6 +15,7 @@ from tracker.baseline import Baseline
 from tracker.evidence import period_bounds
 from tracker.report import Report, build_report
 from tracker.report.build import HIGHLIGHT_LEVELS, NoticeItem, PaperItem
+from tracker.review import queue_state
 
 
 def last_complete_period(today: date, period: str) -> tuple[date, date]:
@@ -85,7 +86,7 @@ class Digest:
     therapy_names: dict[str, str]
     demo: bool
     report: Report = field(repr=False)
-    queue: dict | None = None  # the review queue's state (waiting, oldest) once the queue exists
+    queue: dict | None = None  # the review queue's state: waiting papers, the oldest's day
 
     @property
     def is_empty(self) -> bool:
@@ -168,4 +169,5 @@ def build_digest(
         more=max(0, len(report.papers) - max_items),
         notices=tuple(sorted(notices.values(), key=lambda n: (n.date, n.paper_pmid, n.kind))),
         alerts=report.alerts, therapy_names=names, demo=report.demo, report=report,
+        queue=queue_state(session, therapy_ids),
     )

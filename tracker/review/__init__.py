@@ -22,6 +22,7 @@ from tracker.review.queue import (
     find_paper,
     paper_view,
     queue_rows,
+    queue_state,
     select_rows,
     sync_flags,
     undo,
@@ -35,6 +36,13 @@ from tracker.review.rules import (
     rule_settings,
 )
 from tracker.review.users import add_reviewer, check_password
+
+
+def sync_from_settings(session, baseline, settings, now) -> None:
+    """Bring the flags in step with the stored papers under the configured [review] rules."""
+    rules = rule_settings(baseline.start_date, settings.review_min_confidence,
+                          settings.review_rules_off)
+    sync_flags(session, baseline, rules, now)
 
 __all__ = [
     "DECISIONS",
@@ -61,6 +69,8 @@ __all__ = [
     "prisma_counts",
     "prisma_for_report",
     "queue_rows",
+    "queue_state",
+    "sync_from_settings",
     "rule_settings",
     "select_rows",
     "sync_flags",

@@ -453,3 +453,13 @@ def paper_view(session: Session, pmid: str) -> PaperView:
         flags=[f for f in flags if f.cleared_at is None],
         decision=current_decision(session, paper.id), history=history,
     )
+
+
+def queue_state(session: Session, therapy_ids=None) -> dict:
+    """How many flagged papers wait for a decision (for these therapies; None: all) and since
+    when the oldest has waited: what the digest tells its reader about the queue."""
+    wanted = set(therapy_ids or ())
+    rows = [row for row in queue_rows(session, status="open")
+            if not wanted or wanted & set(row.therapies)]
+    since = [row.waiting_since for row in rows if row.waiting_since]
+    return {"waiting": len(rows), "oldest": min(since).date().isoformat() if since else None}

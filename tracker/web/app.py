@@ -265,6 +265,31 @@ def create_app(
         response.headers["Content-Security-Policy"] = REPORT_POLICY
         return response
 
+    @app.get("/feeds/<feed_id>.xml")
+    def feed(feed_id: str):
+        """The Atom feeds (`tracker feed`), open to feed readers and chat integrations, which
+        cannot log in: new papers with their level, events and notices, no review decisions.
+        ?since=&until= choose the window; the default is the 90 days up to today."""
+        from tracker.feed import build_feeds, feed_entries
+
+        if feed_id != "all" and feed_id not in therapy_names:
+            abort(404)
+        now = clock()
+        try:
+            until = date.fromisoformat(request.args.get("until") or now.date().isoformat())
+            since = date.fromisoformat(request.args.get("since")
+                                       or (until - timedelta(days=89)).isoformat())
+        except ValueError:
+            abort(400, "since and until are days written YYYY-MM-DD")
+        if since > until:
+            abort(400, "since is after until")
+        with db.session() as db_session:
+            entries = feed_entries(db_session, baseline, since=since, until=until,
+                                   period=settings.period, generated_at=now)
+        feeds = build_feeds(baseline, entries, generated_at=now,
+                            base_url=request.url_root.rstrip("/") + "/feeds")
+        return app.response_class(feeds[feed_id], mimetype="application/atom+xml")
+
     @app.get("/favicon.ico")
     def favicon():
         return "", 204  # no icon: say so rather than log a 404 on every page
