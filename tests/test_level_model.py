@@ -3,11 +3,10 @@ provenance; and how its reading is combined with the rules. Accuracy lives in be
 
 import json
 import random
-import uuid
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from test_cli import run
 
 from tracker.evidence import Classification, Level, classify, reclassify_all
@@ -277,37 +276,21 @@ def test_classify_without_a_model_is_unchanged():
     assert classify(record).model_version is None
 
 
-# --- PostgreSQL: the model's bytes round-trip through bytea ---------------------------------
+# --- the library on each backend (on PostgreSQL the model's bytes round-trip through bytea) ---
 
 
-@pytest.fixture
-def pg_db():
-    from test_postgres import ADMIN_URL
-
-    name = f"trd_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    yield database
-    database.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
-
-
-def test_train_save_and_apply_on_postgres(pg_db, baseline, eutils_server, settings):
-    pg_db.migrate()
+def test_train_save_and_apply_through_the_library(db, baseline, eutils_server, settings):
+    db.migrate()
     eutils_server.add_records(labelled_records(10))
     client = EutilsClient(settings)
-    ingest_poll(pg_db, client, baseline, therapy_ids=["psilocybin"], today=date(2025, 6, 30))
-    report = train_and_save(pg_db, now=datetime(2025, 7, 1), min_per_level=10)
+    ingest_poll(db, client, baseline, therapy_ids=["psilocybin"], today=date(2025, 6, 30))
+    report = train_and_save(db, now=datetime(2025, 7, 1), min_per_level=10)
     assert report.version == "1" and report.training_size + report.held_out_size == 30
     eutils_server.add_records([make_record(
         "90002002", "Psilocybin in treatment-resistant depression: allocation arm placebo",
         date(2025, 6, 30), abstract="Sham blinded masked trial.", status="Publisher", types=())])
-    ingest_poll(pg_db, client, baseline, therapy_ids=["psilocybin"], today=date(2025, 6, 30))
-    with pg_db.session() as session:
+    ingest_poll(db, client, baseline, therapy_ids=["psilocybin"], today=date(2025, 6, 30))
+    with db.session() as session:
         paper = session.scalars(select(Paper).where(Paper.pmid == "90002002")).one()
         assert paper.level_model == "1"
         assert "model 1" in paper.level_reason
