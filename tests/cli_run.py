@@ -1,10 +1,11 @@
-"""Running the `tracker` command in-process, as a user would from a shell."""
+"""The `tracker` command run in-process, as a user types it: exit code, stdout, stderr."""
+
+from __future__ import annotations
 
 from tracker.cli import main
 
 
 def run(capsys, *argv):
-    """Run `tracker argv...`; return (exit code, stdout, stderr)."""
     try:
         main(list(argv))
         code = 0

@@ -13,33 +13,18 @@ from datetime import date
 
 import pytest
 
-from tracker.cli import main
-
+from cli_run import run
 from records_factory import make_record
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, eutils_server, db_url):
-    fast = tmp_path / "fast.toml"
-    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
-                    "requests_per_second = 50\n")
-    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
-    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
-    return eutils_server
+def env(cli_env):
+    """The CLI pointed at the local E-utilities server (conftest's cli_env)."""
+    return cli_env
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ import json
 import re
 from datetime import date
 
-from cli_run import run
 from sqlalchemy import select
 
 from tracker.records import PublicationType
 from tracker.store.database import Database
 from tracker.store.models import DuplicateLink
 
+from cli_run import run
 from records_factory import RCT, make_record
 
 TITLE = ("Accelerated intermittent theta burst stimulation for treatment-resistant depression: "

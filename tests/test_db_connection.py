@@ -4,24 +4,16 @@ the password never shown, pool settings from the config, dropped connections rep
 import pytest
 from sqlalchemy import make_url, text
 
-from tracker.cli import main
 from tracker.cli.app import pool_settings
 from tracker.config import load_settings
 from tracker.store import Database
 
+from cli_run import run
 from postgres_server import free_port
 
 PASSWORD = "s3cret-Pa55"
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

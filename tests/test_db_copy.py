@@ -7,24 +7,14 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from tracker.cli import main
 from tracker.config import default_seeds_dir
 from tracker.demo.run import run_demo
 from tracker.evidence import decide
 from tracker.store import Database, DuplicateLink, Paper, run_lock
 from tracker.store.copy import row_counts, table_checksums
 
+from cli_run import run
 from records_factory import make_record
-
-
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="session")

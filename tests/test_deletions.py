@@ -4,11 +4,10 @@ ESearches, marks them deleted, stops counting them and lists them under notices.
 import json
 from datetime import date
 
-from cli_run import run
-
 from tracker.ingest.deletions import still_in_pubmed
 from tracker.pubmed.eutils import EutilsClient
 
+from cli_run import run
 from records_factory import RCT, make_record
 
 

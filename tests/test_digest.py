@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tracker.cli import main
 from tracker.records import CommentCorrection, PublicationType
 from tracker.store import Database, Delivery, Subscriber
 
+from cli_run import run
 from records_factory import META, RCT, make_record
 from smtp_server import SmtpServer
 
@@ -23,14 +23,6 @@ TODAY = "2025-06-30"  # a Monday: the digest covers Monday 23 to Sunday 29 June 
 HOSTILE = "Psilocybin <script>alert(1)</script> \u009b31mred\u009b0m \u202efor TRD"
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -6,21 +6,12 @@ from datetime import date
 
 from lxml import etree
 
-from tracker.cli import main
-
+from cli_run import run
 from records_factory import RCT, make_record
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def entries(path):

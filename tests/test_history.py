@@ -7,12 +7,11 @@ import re
 import shutil
 from datetime import date, timedelta
 
-from cli_run import run
-
 from tracker.config import default_seeds_dir
 from tracker.evidence import load_snapshots
 from tracker.store.database import Database
 
+from cli_run import run
 from records_factory import RCT, make_record
 
 ECT = '''

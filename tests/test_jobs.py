@@ -14,23 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker.cli import main
 from tracker.demo.server import EutilsServer
 from tracker.digest import last_complete_period
 from tracker.store import Database, Delivery, JobRun, Run, run_lock
 
+from cli_run import run
 from records_factory import RCT, make_record
 from smtp_server import SmtpServer
-
-
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def rows(db_url, model):

@@ -35,16 +35,9 @@ WORDS = {
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, eutils_server, db_url):
-    """The CLI pointed at the local E-utilities server and a fresh SQLite file."""
-    fast = tmp_path / "fast.toml"
-    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\n"
-                    "requests_per_second = 50\n")
-    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
-    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
-    return eutils_server
+def env(cli_env):
+    """The CLI pointed at the local E-utilities server (conftest's cli_env)."""
+    return cli_env
 
 
 def labelled_records(per_level: int, start: int = 90_001_000, status: str = "MEDLINE"):

@@ -6,22 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tracker.cli import main
 from tracker.errors import BaselineError
 from tracker.store.database import Database
 from tracker.store.models import TherapyPaper, Watermark
 
+from cli_run import run
 from records_factory import RCT, make_record
-
-
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

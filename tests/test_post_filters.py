@@ -9,24 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tracker.cli import main
 from tracker.evidence import LinkText, screen
 from tracker.store.database import Database
 from tracker.store.models import TherapyPaper, TherapyScreen
 
+from cli_run import run
 from records_factory import make_record
 
 BENCH = Path(__file__).parents[1] / "bench"
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

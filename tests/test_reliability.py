@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker.cli import main
 from tracker.demo.server import Reply
 from tracker.pubmed.parse import iter_records
 from tracker.pubmed.xmlwrite import articleset_xml
 from tracker.records import doi_url, normal_doi
 from tracker.store import Database, Paper, Run, Watermark
 
+from cli_run import run
 from eutils_faults import always, fewer_records
 from records_factory import make_record
 
@@ -25,14 +25,6 @@ HOSTILE_DOI = "10.1000/x\n[click](javascript:alert(6))"
 UNSAFE = ("\u009b", "\u202e", "\x1b")
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

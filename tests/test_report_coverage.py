@@ -5,10 +5,10 @@ import json
 from datetime import date
 
 import pytest
-from cli_run import run
 
 from tracker.report.windows import calendar_window, choose_window, last_complete, window_of
 
+from cli_run import run
 from records_factory import RCT, make_record
 
 D = date

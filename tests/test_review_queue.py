@@ -11,12 +11,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tracker.cli import main
 from tracker.evidence import decide as decide_duplicate
 from tracker.ingest.papers import upsert_records
 from tracker.store.database import Database
 from tracker.store.models import DuplicateLink, Paper, ReviewDecision, ReviewFlag
 
+from cli_run import run
 from review_data import (
     CHART_REVIEW,
     DUPLICATE_A,
@@ -29,16 +29,6 @@ from review_data import (
     records,
     rewritten,
 )
-
-
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

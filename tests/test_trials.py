@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from tracker.cli import main
 from tracker.evidence import group_trials, role_of
 from tracker.evidence.trials import PaperFacts, acronym_of
 from tracker.records import PublicationType
 
+from cli_run import run
 from records_factory import RCT, make_record
 
 PROTOCOL = PublicationType("D000078325", "Clinical Trial Protocol")
@@ -74,14 +74,6 @@ def test_grouping_by_registry_id_and_by_acronym_with_a_shared_author():
     assert not any(7 in g.members or 8 in g.members or 9 in g.members for g in groups)
 
 
-def run(capsys, *argv):
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
