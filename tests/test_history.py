@@ -61,13 +61,15 @@ def test_init_backfills_a_history_past_the_paging_limit(capsys, cli_env):
     code, out, err = run(capsys, "init")
     assert code == 0, err
     out = " ".join(out.split())  # the console wraps long lines
-    assert ("History: 15 therapies searched back to the start of PubMed: 10150 records found, "
+    assert ("History: 15 therapies and 6 pathways searched back to the start of PubMed: "
+            "10150 records found, "
             "10150 new papers stored") in out
     requests = int(re.search(r"stored, (\d+) requests", out).group(1))
     searches = [r for r in cli_env.requests if r.endpoint == "esearch.fcgi"
                 and "psilocin" in r.params.get("term", "").lower()]
     assert len(searches) >= 3  # one count past 9,999, then the split windows
-    assert requests <= 15 + len(searches) + 51  # one search per therapy, 200 records per EFetch
+    # one search per therapy and pathway, 200 records per EFetch
+    assert requests <= 15 + 6 + len(searches) + 51
     data = report_json(capsys, "--therapy", "psilocybin", "--period", "year", "--until",
                        "2000-06-30")
     assert data["coverage"]["complete"] is True

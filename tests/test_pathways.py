@@ -101,3 +101,25 @@ def test_pathways_are_polled_with_their_own_watermarks_and_reported(capsys, env,
         "2025-03-31" in " ".join(out.split())
     code, out, _ = run(capsys, "therapies")
     assert "pathway:circuit" in out and "2025-04-30" in out
+
+
+def test_init_backfills_each_pathways_whole_history(capsys, env, db_url):
+    """A pathway is polled like a therapy from the start: `tracker init` searches its whole
+    PubMed history too, so its counts are of the literature, not of the database."""
+    from tracker.evidence import coverage
+
+    env.add_records([make_record(
+        "90002101", "Hair cortisol in treatment-resistant depression", date(2014, 5, 6),
+        abstract="Cortisol and the HPA axis in patients with treatment-resistant depression.")])
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert "whole PubMed history" in out or "searched back to the start of PubMed" in out
+    database = Database(db_url)
+    with database.session() as session:
+        found = coverage(session, ["pathway:hpa_axis", "pathway:circuit"], date(2025, 6, 30),
+                         date(2025, 6, 30))
+        hpa = set(session.scalars(select(TherapyPaper.paper_id)
+                                  .where(TherapyPaper.therapy_id == "pathway:hpa_axis")))
+    database.dispose()
+    assert {"pathway:hpa_axis", "pathway:circuit"} <= set(found.history_complete)
+    assert len(hpa) == 1  # the 2014 paper, found by the history backfill

@@ -79,7 +79,10 @@ def backfill(app: App, client) -> None:
         out.print("History: every therapy's whole PubMed history is already searched.")
         return
     found = sum(p.found for p in result.therapies)
-    out.print(f"History: {len(result.therapies)} therapies searched back to the start of "
+    pathways = sum(1 for p in result.therapies if p.therapy.id.startswith("pathway:"))
+    searched = f"{len(result.therapies) - pathways} therapies" + (
+        f" and {pathways} pathways" if pathways else "")
+    out.print(f"History: {searched} searched back to the start of "
               f"PubMed: {found} records found, {result.new_papers} new papers stored, "
               f"{client.transport.stats.requests - before} requests (run {result.run_id}).")
 

@@ -28,8 +28,8 @@ def set_history(db: Database, enabled: bool) -> bool:
 
 
 def without_history(db: Database, baseline: Baseline, today: date) -> list[str]:
-    """Therapies whose whole history has not been searched yet."""
-    ids = [t.id for t in baseline.therapies]
+    """Therapies (and pathways, polled like them) whose whole history has not been searched."""
+    ids = [t.id for t in baseline.targets]
     with db.session() as session:
         found = coverage(session, ids, today, today)
     return [t for t in ids if t not in found.history_complete]
