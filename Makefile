@@ -41,6 +41,7 @@ lint: $(VENV)/.test-deps
 ## Benchmarks: print figures (ingest and report on SQLite and PostgreSQL, requests,
 ## classification, dedupe).
 bench: setup-test
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_ingest.py --db both
 	$(BIN)/python bench/bench_report.py --db both
