@@ -48,6 +48,7 @@ bench: setup-test
 	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py
+	$(BIN)/python bench/bench_dedupe_scaling.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_queries.py --extra
 
