@@ -46,6 +46,7 @@ bench: setup-test
 	$(BIN)/python bench/bench_ingest.py --db both
 	$(BIN)/python bench/bench_report.py --db both
 	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
+	$(BIN)/python bench/bench_requests.py --strategy poll --sizes 10000
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py
 	$(BIN)/python bench/bench_dedupe_scaling.py
