@@ -41,12 +41,15 @@ lint: $(VENV)/.test-deps
 ## Benchmarks: print figures (ingest and report on SQLite and PostgreSQL, requests,
 ## classification, dedupe).
 bench: setup-test
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_ingest.py --db both
 	$(BIN)/python bench/bench_report.py --db both
 	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
+	$(BIN)/python bench/bench_requests.py --strategy poll --sizes 10000
 	$(BIN)/python bench/bench_classify.py
 	$(BIN)/python bench/bench_dedupe.py
+	$(BIN)/python bench/bench_dedupe_scaling.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_queries.py --extra
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from tracker.evidence import duplicate_match
 from tracker.evidence.duplicate_match import (
     DuplicateIndex,
     Fingerprint,
@@ -491,3 +492,27 @@ def test_common_words_alone_do_not_make_candidates():
     probe = Fingerprint(1_000_000, "1", None, None, "treatment resistant depression trial",
                         "nobody", 2010, False)
     assert len(index.candidates(probe)) == 0
+
+
+# --- a numbered series: near ties everywhere, no duplicate among them ---------------------------
+
+SERIES = "Esketamine nasal spray in treatment-resistant depression: real-world cohort {n}"
+
+
+def test_a_numbered_series_is_scored_on_its_most_similar_titles_only():
+    stored = [record(str(100 + n), SERIES.format(n=n)) for n in range(1, 201)]
+    index = DuplicateIndex(fingerprint(i, r) for i, r in enumerate(stored, start=1))
+    reissue = record("999", SERIES.format(n=150).replace("nasal", "nasl"))  # a typo, re-issued
+    found = index.matches(fingerprint(1000, reissue))
+    assert [stored[m.other_id - 1].pmid for m in found] == ["250"]
+    assert index.comparisons >= 150  # the series members are all candidates...
+    scored = duplicate_match._similar_titles(fingerprint(1000, reissue).title,
+                                             [fingerprint(i, r) for i, r in enumerate(stored)],
+                                             90.0)
+    assert len(scored) == duplicate_match.SCORED_PER_RECORD  # ...only the most similar scored
+    assert "250" in {fp.pmid for fp in scored}
+
+
+def test_no_member_of_a_numbered_series_is_a_duplicate_of_another():
+    series = [fingerprint(n, record(str(100 + n), SERIES.format(n=n))) for n in range(1, 301)]
+    assert find_duplicates(series, DuplicateIndex()) == []

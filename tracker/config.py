@@ -19,6 +19,10 @@ from tracker.errors import ConfigError
 NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 CONFIG_FILENAME = "tracker.toml"
 SECRET_FIELDS = {"api_key", "smtp_password", "secret_key"}
+# The level model's training sizes; here, not in tracker.evidence, so `tracker classifier --help`
+# can show them without importing the store and scikit-learn.
+MIN_PER_LEVEL = 20  # indexed papers a level needs before the model learns it
+FEWEST_PER_LEVEL = 10  # below this a fifth held out and 3-fold calibration leave too little
 
 # tracker.toml section -> the Settings fields it may set
 SECTIONS: dict[str, tuple[str, ...]] = {

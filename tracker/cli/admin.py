@@ -6,7 +6,6 @@ import json
 from datetime import date, datetime
 
 import click
-from rich.table import Table
 
 from tracker.cli.app import App, err, out, pass_app, progress_bar, wait_option
 from tracker.cli.baseline import print_references
@@ -96,6 +95,8 @@ def show_config(app: App, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(shown))
         return
+    from rich.table import Table
+
     table = Table("setting", "value")
     for key, value in shown.items():
         table.add_row(key, "" if value is None else str(value))

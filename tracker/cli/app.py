@@ -7,19 +7,19 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from tracker.baseline import Baseline, load_baseline
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
-from tracker.store import Database, PoolSettings
 from tracker.text import one_line
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported where used
+    from tracker.baseline import Baseline
+    from tracker.store import Database, PoolSettings
 
 # rich wraps long lines at the console width; a pipe or a cron mail has no width, so lines
 # written there stay whole (soft_wrap) instead of breaking mid-sentence at 80 columns.
@@ -46,6 +46,8 @@ class App:
     @property
     def baseline(self) -> Baseline:
         if self._baseline is None:
+            from tracker.baseline import load_baseline
+
             self._baseline = load_baseline(self.settings.seeds_dir,
                                            extra_therapies=self.settings.extra_therapies)
         return self._baseline
@@ -53,6 +55,8 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
+            from tracker.store import Database
+
             self._db = Database(self.settings.database_url, pool_settings(self.settings))
         return self._db
 
@@ -77,6 +81,8 @@ class App:
 
 
 def pool_settings(settings: Settings) -> PoolSettings:
+    from tracker.store import PoolSettings
+
     return PoolSettings(size=settings.pool_size, max_overflow=settings.max_overflow,
                         timeout=settings.pool_timeout, recycle=settings.pool_recycle,
                         connect_timeout=settings.connect_timeout)
@@ -119,6 +125,14 @@ wait_option = click.option(
 
 def progress_bar(description: str, disable: bool = False):
     """A rich progress bar on a terminal; silent when stderr is a file or a pipe."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=err, disable=disable or not err.is_terminal,
@@ -174,6 +188,8 @@ def cut(text: str, width: int) -> str:
 
 
 def listing_table(columns: tuple[Column, ...], rows: list[dict], title: str | None = None):
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         values = [plain(row.get(column.key)) for row in rows]
@@ -204,6 +220,8 @@ def print_table(table) -> None:
     if out.is_terminal:
         out.print(table)
         return
+    from rich.measure import Measurement
+
     measured = Measurement.get(out, out.options.update_width(10_000), table)
     width = max(out.width, min(measured.maximum, PIPE_WIDTH), measured.minimum)
     Console(file=out.file, width=width, highlight=False, no_color=True).print(table)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import click
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
-from tracker.baseline import Baseline
+import click
+
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
-from tracker.evidence import dropped_links, link_tags
+
+if TYPE_CHECKING:
+    from tracker.baseline import Baseline
 
 THERAPY_COLUMNS = (
     Column("id", "id", "id"), Column("name", "therapy"), Column("category", "category"),
@@ -52,6 +54,9 @@ def therapies(app: App, dropped: bool, therapy_ids, fmt: str) -> None:
     aside (ketamine by another route, LSD the statistics test, an SSRI patients merely kept
     taking...): they are stored, not counted, and shown here with the rule and the reason.
     """
+    from sqlalchemy import select
+
+    from tracker.evidence import link_tags
     from tracker.report.counting import tracked_and_counted
     from tracker.store import Watermark
 
@@ -89,6 +94,8 @@ def therapies(app: App, dropped: bool, therapy_ids, fmt: str) -> None:
 
 
 def print_dropped(app: App, therapy_ids, fmt: str) -> None:
+    from tracker.evidence import dropped_links
+
     with app.db.session() as session:
         rows = [{
             "therapy": r.therapy_id, "pmid": r.pmid, "title": r.title, "rule": r.rule,

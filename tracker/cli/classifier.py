@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from tracker.cli.app import App, err, out, pass_app
-from tracker.evidence import FEWEST_PER_LEVEL, MIN_PER_LEVEL
+from tracker.config import FEWEST_PER_LEVEL, MIN_PER_LEVEL
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -91,6 +94,8 @@ def show(app: App, fmt: str) -> None:
 
 def scores_table(scores: dict) -> Table:
     """Held-out precision / recall per level for the model, the rules and both."""
+    from rich.table import Table
+
     table = Table("level", "papers", "model P / R", "rules P / R", "both P / R",
                   title="Held-out scores (publication types hidden)")
     model_levels = scores["model"]["levels"]

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 import click
 from rich.markup import escape
-from sqlalchemy import select
 
 from tracker.cli import digest
 from tracker.cli.app import (
@@ -124,6 +123,8 @@ def status(app: App, runs: int, fmt: str) -> None:
     as interrupted. JSON gives {"runs": [...], "watermarks": [...]}; CSV gives the runs (the
     watermarks are in `tracker therapies --format csv`).
     """
+    from sqlalchemy import select
+
     from tracker.store import Run, Watermark, lock_is_live
 
     app.db.require_current()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-from rich.table import Table
 
 from tracker.cli.app import App, out, pass_app, pool_settings, progress_bar, wait_option
 
@@ -68,6 +67,8 @@ def copy(app: App, source_url: str, target_url: str, force: bool, batch_size: in
                        for t in copied],
         }))
         return
+    from rich.table import Table
+
     table = Table("table", "rows", "sha256 (first 16)", title="Copied and verified")
     for t in copied:
         table.add_row(t.table, str(t.rows), t.checksum[:16])

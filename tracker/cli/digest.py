@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from tracker.cli.app import DAY, App, out, pass_app, progress_bar, wait_option
 from tracker.errors import ConfigError, MailError
@@ -78,6 +77,8 @@ def print_results(results) -> None:
     if not results:
         out.print("No subscribers: add one with `tracker subscribers add EMAIL`.")
         return
+    from rich.table import Table
+
     table = Table("subscriber", "period", "status", "Message-ID / file / error")
     table.columns[0].overflow = "fold"
     table.columns[3].overflow = "fold"

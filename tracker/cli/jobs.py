@@ -11,8 +11,6 @@ import threading
 from datetime import UTC, datetime
 
 import click
-from rich.table import Table
-from sqlalchemy import select
 
 from tracker.cli.app import App, err, out, pass_app
 
@@ -86,6 +84,8 @@ def jobs_group() -> None:
 @pass_app
 def list_jobs(app: App, fmt: str) -> None:
     """Each job's trigger, last run (with its status) and next run."""
+    from sqlalchemy import select
+
     from jobs.schedule import zone
     from tracker.store import JobRun
 
@@ -111,6 +111,8 @@ def list_jobs(app: App, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
+    from rich.table import Table
+
     table = Table("job", "task", "trigger", "last run", "status", "next run",
                   title=f"Scheduled jobs ({app.settings.timezone})")
     for column in table.columns:

@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from tracker.cli.app import DAY, App, out, pass_app, short_title
 
@@ -35,10 +34,14 @@ def synced_session(app: App):
         yield session
 
 
-def reason_codes() -> list[str]:
+def check_reason(ctx, param, value: str | None) -> str | None:
+    """--reason is checked when given, so `--help` need not import the review package."""
     from tracker.review import REASONS
 
-    return list(REASONS)
+    if value is not None and value not in REASONS:
+        raise click.BadParameter(f"{value!r} is not a reason code; choose from: "
+                                 f"{', '.join(REASONS)}", ctx, param)
+    return value
 
 
 @click.group()
@@ -53,7 +56,7 @@ def queue() -> None:
 
 @queue.command("list")
 @click.option("--therapy", metavar="ID", help="Only papers found for this therapy.")
-@click.option("--reason", type=click.Choice(reason_codes()), metavar="CODE",
+@click.option("--reason", callback=check_reason, metavar="CODE",
               help="Only papers flagged for this reason code.")
 @click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
               show_default=True, help="open: waiting or deferred; decided: included/excluded.")
@@ -88,6 +91,8 @@ def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
     if not rows:
         out.print(f"The queue is empty ({status}).")
         return
+    from rich.table import Table
+
     table = Table("PMID", "title", "therapies", "reasons", "status / level")
     table.columns[0].no_wrap = True
     table.columns[0].min_width = 8
@@ -227,6 +232,8 @@ def queue_stats(app: App, since, until, period, fmt) -> None:
         payload = {"window": results[0], "periods": results[1:]}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
+    from rich.table import Table
+
     for result in results:
         table = Table("therapy", "identified", "dupl.", "screened", "excl.", "incl.",
                       "waiting", title=f"{result['since']} to {result['until']}")

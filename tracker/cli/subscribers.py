@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 
 import click
-from rich.table import Table
 
 from tracker.cli.app import App, out, pass_app
 
@@ -64,6 +63,8 @@ def list_(app: App, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return
+    from rich.table import Table
+
     table = Table("e-mail", "frequency", "format", "max items", "if empty", "therapies",
                   title=f"{len(rows)} subscriber{'' if len(rows) == 1 else 's'}")
     table.columns[0].overflow = "fold"

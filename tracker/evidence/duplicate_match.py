@@ -44,7 +44,8 @@ Candidates come from blocking keys, never from all pairs: the DOI, the PMCID, th
 title, the first author with the year and the years either side (blocks over AUTHOR_YEAR_CAP, such
 as Wang 2024, are skipped), and the title's four rarest words, of which a candidate must share two
 (words on more than POSTING_CAP titles are too common to use). Pairs three or more years apart are
-dropped before any scoring; `DuplicateIndex.comparisons` counts the scorings that remain.
+dropped before any scoring; `DuplicateIndex.comparisons` counts the pairs that remain, of which
+the SCORED_PER_RECORD most similar titles reaching the threshold get the full title score.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ RARE_WORDS_SHARED = 2  # a candidate by words must share this many of them (fewe
 # all the others; true duplicates also share a first author, so the author-year block finds them.
 POSTING_CAP = 500
 AUTHOR_YEAR_CAP = 300  # an author-year block larger than this (Wang 2024) is skipped
+# The most similar candidates given the full title score, per record. A true duplicate is among
+# the most similar titles; a numbered series ("cohort 17", "cohort 18") has hundreds of near ties.
+SCORED_PER_RECORD = 40
 BLOCK_STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on"}
     | {"or", "the", "to", "with", "without", "vs", "versus"}
@@ -295,9 +299,17 @@ def _glued(words: list[str], others: set[str]) -> set[str]:
     'non inferiority' and 'noninferiority' agree, as does a space lost to a typo; both the run's
     words and the glued word are returned.
     """
-    found = set()
+    found: set[str] = set()
+    if not others:
+        return found
+    # A run more than one letter longer or shorter than every other word cannot match: skip it
+    # before joining (titles differing by a number compare every run against one short word).
+    shortest, longest = min(map(len, others)) - 1, max(map(len, others)) + 1
+    sizes = [len(word) for word in words]
     for size in (2, 3):
         for start in range(len(words) - size + 1):
+            if not shortest <= sum(sizes[start : start + size]) <= longest:
+                continue
             run = "".join(words[start : start + size])
             for other in others:
                 if abs(len(run) - len(other)) <= 1 and (
@@ -495,12 +507,14 @@ def _similar_titles(
     """The others whose title similarity alone reaches the threshold, found in one C call.
 
     Penalties only lower a score, so a pair below the threshold on similarity can never be
-    reported; the full title_score then runs on the few that remain instead of on them all.
+    reported; the full title_score then runs on the few that remain instead of on them all, and
+    on at most SCORED_PER_RECORD of them, the most similar: a series whose titles differ only by
+    a number would otherwise make each record score against every earlier one.
     """
     if threshold <= 0 or len(others) < 2:
         return others
     kept = process.extract(title, [other.title for other in others], scorer=fuzz.ratio,
-                           score_cutoff=threshold, limit=None)
+                           score_cutoff=threshold, limit=SCORED_PER_RECORD)
     return [others[index] for _, _, index in sorted(kept, key=lambda hit: hit[2])]
 
 

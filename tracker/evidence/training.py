@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.config import FEWEST_PER_LEVEL, MIN_PER_LEVEL
 from tracker.errors import TrackerError
 from tracker.evidence.indexed import INDEXED_STATUSES
 from tracker.evidence.levels import RULES_VERSION, Level
@@ -24,8 +25,6 @@ from tracker.evidence.model import LevelModel, combine, fit_level_model
 from tracker.evidence.text_rules import classify_text
 from tracker.store import Database, LevelModelRow, Paper
 
-MIN_PER_LEVEL = 20  # indexed papers a level needs before the model learns it
-FEWEST_PER_LEVEL = 10  # below this a fifth held out and 3-fold calibration leave too little
 MIN_LEVELS = 2  # a model that knows one level says nothing
 HELD_OUT_SHARE = 0.2
 
