@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from cli_run import run
 
 HEAVY = ("sqlalchemy", "alembic", "matplotlib", "sklearn", "flask", "apscheduler", "lxml")
