@@ -263,3 +263,54 @@ def test_a_retraction_of_a_stored_baseline_reference_is_flagged(capsys, env):
     listed = queue_json(capsys)
     assert listed["90000140"]["reasons"] == ["retraction"]
     assert listed["90000140"]["therapies"] == []
+
+
+def test_two_reviewers_deciding_one_paper_at_once_take_turns(capsys, env, db_url):
+    """Two reviewers on two connections decide the same paper at the same time: the second
+    waits for the first to commit, so the later decision wins and both are in the history."""
+    import threading
+    from datetime import timedelta
+
+    from tracker.review import decide as decide_paper
+
+    first_in, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+    other = Database(db_url)
+
+    def first():
+        try:
+            with env.session() as session:
+                decide_paper(session, TRD_TRIAL, "defer", reviewer="ana", now=NOW)
+                first_in.set()
+                release.wait(10)  # holds its transaction open while the second one starts
+        except Exception as exc:  # surfaced below: a thread's failure must fail the test
+            errors.append(exc)
+
+    def second():
+        try:
+            first_in.wait(10)
+            with other.session() as session:
+                decide_paper(session, TRD_TRIAL, "include", reviewer="ben",
+                             now=NOW + timedelta(minutes=1))
+            second_done.set()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_in.wait(10)
+    assert not second_done.wait(1.0)  # the second waits for the first to commit
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    other.dispose()
+    assert errors == [] and second_done.is_set()
+    with env.session() as session:
+        paper = session.scalars(select(Paper).where(Paper.pmid == TRD_TRIAL)).one()
+        decided = session.execute(
+            select(ReviewDecision.reviewer, ReviewDecision.decision)
+            .where(ReviewDecision.paper_id == paper.id).order_by(ReviewDecision.id)).all()
+    assert paper.inclusion == "included"
+    assert [tuple(d) for d in decided] == [("ana", "defer"), ("ben", "include")]
+    assert "ben" in run(capsys, "queue", "show", TRD_TRIAL)[1]

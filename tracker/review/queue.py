@@ -231,6 +231,16 @@ def find_paper(session: Session, pmid: str) -> Paper:
     return _root(session, paper)
 
 
+def locked(session: Session, paper: Paper) -> Paper:
+    """The paper's row locked until the transaction ends, and read afresh: two reviewers deciding
+    one paper at once take turns, so the later decision wins and both stay in the history.
+    (PostgreSQL locks the row; SQLite's write lock already serialises writers.)"""
+    return session.scalars(
+        select(Paper).where(Paper.id == paper.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def current_decision(session: Session, paper_id: int) -> ReviewDecision | None:
     return session.scalar(
         select(ReviewDecision)
@@ -273,14 +283,14 @@ def decide(
         raise ReviewError("--reason is for exclusions; use --note to say why")
     if not reviewer.strip():
         raise ReviewError("a decision needs a reviewer name (--reviewer)")
-    paper = find_paper(session, pmid)
+    paper = locked(session, find_paper(session, pmid))
     _apply(session, paper, decision, reason, note, reviewer.strip(), now)
     return paper
 
 
 def undo(session: Session, pmid: str, *, reviewer: str, now: datetime) -> Paper:
     """Mark the newest decision undone; the paper goes back to the one before, or undecided."""
-    paper = find_paper(session, pmid)
+    paper = locked(session, find_paper(session, pmid))
     latest = current_decision(session, paper.id)
     if latest is None:
         raise ReviewError(f"PMID {paper.pmid} has no decision to undo")
