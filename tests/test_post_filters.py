@@ -83,14 +83,9 @@ def test_rules_decide_on_the_record_text(therapy, title, abstract, dropped):
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, eutils_server, db_url):
-    fast = tmp_path / "fast.toml"
-    fast.write_text("[pubmed]\nbackoff_base = 0.01\nbackoff_max = 0.05\nrequests_per_second = 50\n")
-    monkeypatch.setenv("TRACKER_CONFIG", str(fast))
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
-    monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
-    return eutils_server
+def env(cli_env):
+    """The CLI pointed at the local E-utilities server (conftest's cli_env)."""
+    return cli_env
 
 
 def test_dropped_papers_are_stored_not_counted_and_listed(capsys, env, db_url):

@@ -2,7 +2,8 @@
 
 Titles, abstracts, DOIs and server error bodies come from outside. A C0/C1 control character can
 clear a screen or retitle a terminal (ESC[2J, ESC]0;...), and a bidi override (U+202E) can make a
-line read backwards; each is replaced by a visible <U+XXXX> marker.
+line read backwards; each is replaced by a visible marker naming its code point (ESC becomes
+<U+001B>).
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ _TAGS = re.compile(r"<[^>]*>")
 
 def _visible(match: re.Match) -> str:
     return f"<U+{ord(match.group()):04X}>"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell's text that a spreadsheet will not run as a formula (titles are untrusted)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def printable(text: str) -> str:

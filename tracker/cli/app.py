@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from tracker.config import Settings, load_settings
 from tracker.errors import ConfigError
-from tracker.text import one_line
+from tracker.text import formula_safe, one_line
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported where used
     from tracker.baseline import Baseline
@@ -149,7 +149,6 @@ def short_title(title: str, width: int = 70) -> str:
 # --- listings: one table for people, JSON or CSV for scripts -------------------------------------
 
 LISTING_FORMATS = ("table", "json", "csv")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHORT_WIDTH = 70  # a "short" column's text in a table; JSON and CSV keep it whole
 
 
@@ -233,9 +232,7 @@ def csv_cell(value: object) -> object:
         return ""
     if isinstance(value, (list, tuple)):
         value = "; ".join(map(str, value))
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def print_listing(

@@ -12,7 +12,8 @@ from datetime import date, datetime
 import click
 from rich.markup import escape
 
-from tracker.cli.app import DAY, App, out, pass_app, short_title
+from tracker.cli.app import DAY, App, csv_cell, out, pass_app, short_title
+from tracker.text import one_line
 
 
 def rule_settings(app: App):
@@ -83,7 +84,7 @@ def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
                          "decided_by", "decided_at"])
         for r in rows:
             d = r.to_dict()
-            writer.writerow([d["pmid"], _csv_text(d["title"]), " ".join(d["therapies"]),
+            writer.writerow([d["pmid"], csv_cell(d["title"]), " ".join(d["therapies"]),
                              " ".join(d["reasons"]), d["status"], d["level"],
                              d["decided_by"] or "", d["decided_at"] or ""])
         sys.stdout.write(buffer.getvalue())
@@ -101,14 +102,10 @@ def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
     for column in table.columns[2:]:
         column.overflow = "fold"  # ids and codes are wrapped, never cut
     for r in rows:
-        table.add_row(r.pmid, short_title(_clean(r.title), 60), escape(", ".join(r.therapies)),
+        table.add_row(r.pmid, short_title(r.title, 60), escape(", ".join(r.therapies)),
                       "\n".join(r.reasons), f"{r.status}\n{r.level}")
     out.print(table)
     out.print(f"{len(rows)} paper{'s' if len(rows) != 1 else ''} ({status}).")
-
-
-def _csv_text(text: str) -> str:
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
 
 
 @queue.command("show")
@@ -121,30 +118,26 @@ def queue_show(app: App, pmid: str) -> None:
     with synced_session(app) as session:
         view = paper_view(session, pmid)
         p = view.paper
-        out.print(f"[bold]PMID {p.pmid}[/bold]  {escape(_clean(p.title or '(no title)'))}")
+        out.print(f"[bold]PMID {p.pmid}[/bold]  {escape(one_line(p.title or '(no title)'))}")
         out.print(f"Therapies: {escape(', '.join(view.therapies)) or '-'}")
+        reason = escape(one_line(p.level_reason or ""))
         out.print(f"Level: {p.level} from {p.level_source} "
-                  f"(confidence {p.level_confidence or 0:.2f}): {escape(_clean(p.level_reason))}")
+                  f"(confidence {p.level_confidence or 0:.2f}): {reason}")
         out.print(f"Status: {view.status}")
         if view.decision:
             d = view.decision
             why = "; ".join(x for x in (d.reason, d.note) if x)
             out.print(f"Decision: {d.decision} by {escape(d.reviewer)} at "
                       f"{d.decided_at.isoformat(timespec='seconds')}"
-                      + (f" ({escape(_clean(why))})" if why else ""))
+                      + (f" ({escape(one_line(why))})" if why else ""))
         out.print("Reasons in the queue:" if view.flags else "Reasons in the queue: none")
         for flag in view.flags:
-            out.print(f"  {flag.reason}: {escape(_clean(flag.detail))}")
+            out.print(f"  {flag.reason}: {escape(one_line(flag.detail or ''))}")
         out.print("History:")
         for h in view.history:
             who = f" by {escape(h.who)}" if h.who else ""
-            detail = f" - {escape(_clean(h.detail))}" if h.detail else ""
+            detail = f" - {escape(one_line(h.detail))}" if h.detail else ""
             out.print(f"  {h.at.isoformat(timespec='seconds')} {h.what}{who}{detail}")
-
-
-def _clean(text: str | None) -> str:
-    """Untrusted text for a terminal: control characters dropped."""
-    return "".join(c for c in (text or "") if c.isprintable() or c == " ")
 
 
 @queue.command("decide")

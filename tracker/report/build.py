@@ -428,11 +428,6 @@ def paper_item(
     )
 
 
-def previous_window(since: date, until: date) -> tuple[date, date]:
-    length = (until - since).days + 1
-    return since - timedelta(days=length), since - timedelta(days=1)
-
-
 def trend_days(start: date, until: date, period: str) -> list[date]:
     """The chart's x axis: the start, then the end of each period (snapshots' periods)."""
     return [start] + [last for _, last in periods(start, until, period) if last != start]

@@ -17,9 +17,8 @@ from bibtexparser import middlewares, model
 
 from tracker.report.build import PaperItem, Report
 from tracker.report.citation import date_parts
-from tracker.text import one_line, printable
+from tracker.text import formula_safe, one_line, printable
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DEMO_NOTE = "DEMO DATA: a synthetic demonstration record, not a real PubMed paper."
 CSV_COLUMNS = (
     "pmid", "title", "abstract", "authors", "journal", "year", "volume", "issue", "pages",
@@ -157,8 +156,7 @@ def to_bibtex(report: Report) -> str:
 
 def cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (titles are untrusted)."""
-    text = "" if value is None else printable(str(value))
-    return "'" + text if text[:1] in FORMULA_START else text
+    return formula_safe("" if value is None else printable(str(value)))
 
 
 def csv_row(p: PaperItem) -> dict[str, object]:

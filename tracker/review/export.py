@@ -9,15 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.store import Paper, TherapyPaper
+from tracker.text import formula_safe
 
 COLUMNS = ("pmid", "title", "abstract", "doi", "authors", "journal", "year", "included")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
     """Text a spreadsheet will not run as a formula (titles and abstracts are untrusted)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return formula_safe("" if value is None else str(value))
 
 
 def export_rows(session: Session) -> list[dict]:
