@@ -1,0 +1,31 @@
+"""One line per measured figure, the same in every bench: what, against which anchor, the ratio,
+the goal and whether it is met. `bench/bench_all.py` collects the lines into one table.
+
+A bench calls `ratio_line(...)`; it prints the line and, when BENCH_RESULTS names a file, appends
+the figure to it as one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+
+def ratio_line(row: str, *, value: float, anchor: float, unit: str, goal: str, met: bool,
+               detail: str = "") -> float:
+    """Print `row: value vs anchor = ratio (goal ...: met)`; return the ratio.
+
+    `row` names the figure as the performance table does ("ingest vs naive loop, 10k");
+    `value` and `anchor` are in `unit`; the ratio is value / anchor.
+    """
+    ratio = value / anchor if anchor else float("inf")
+    verdict = "met" if met else "NOT met"
+    print(f"  {row}: {value:,.3g} {unit} vs {anchor:,.3g} {unit} = {ratio:.2f}x "
+          f"(goal {goal}: {verdict}){'  ' + detail if detail else ''}", flush=True)
+    path = os.environ.get("BENCH_RESULTS")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"row": row, "value": value, "anchor": anchor, "unit": unit,
+                                  "ratio": ratio, "goal": goal, "met": met,
+                                  "detail": detail}) + "\n")
+    return ratio
