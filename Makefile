@@ -38,20 +38,10 @@ test: setup-test
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 
-## Benchmarks: print figures (ingest and report on SQLite and PostgreSQL, requests,
-## classification, dedupe).
+## Benchmarks: every performance figure against its anchor in one run, then one table
+## (ingest and report on SQLite and PostgreSQL; under 15 minutes on a 2-core machine).
 bench: setup-test
-	$(BIN)/python bench/bench_startup.py
-	$(BIN)/python bench/bench_parse.py
-	$(BIN)/python bench/bench_ingest.py --db both
-	$(BIN)/python bench/bench_report.py --db both
-	$(BIN)/python bench/bench_requests.py --sizes 1000,10000
-	$(BIN)/python bench/bench_requests.py --strategy poll --sizes 10000
-	$(BIN)/python bench/bench_classify.py
-	$(BIN)/python bench/bench_dedupe.py
-	$(BIN)/python bench/bench_dedupe_scaling.py
-	$(BIN)/python bench/bench_model.py
-	$(BIN)/python bench/bench_queries.py --extra
+	$(BIN)/python bench/bench_all.py
 
 clean:
 	rm -rf $(VENV) demo-output reports/*.html reports/*.md reports/*.json

@@ -15,6 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ratios import ratio_line  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 ANCHOR = [sys.executable, "-c", "pass"]
 HELP = [sys.executable, "-c", "from tracker.cli import main; main(['--help'])"]
@@ -37,12 +41,9 @@ def main(argv: list[str] | None = None) -> None:
         anchor.append(wall(ANCHOR))
         tracker.append(wall(HELP))
     floor, help_time = statistics.median(anchor), statistics.median(tracker)
-    ratio = help_time / floor
     print(f"startup, median of {args.runs} interleaved runs")
-    print(f"  python -c pass   {floor * 1000:7.1f} ms")
-    print(f"  tracker --help   {help_time * 1000:7.1f} ms")
-    print(f"  ratio            {ratio:7.1f}x  (goal <= {GOAL:g}x: "
-          f"{'met' if ratio <= GOAL else 'NOT met'})")
+    ratio_line("tracker --help vs python -c pass", value=help_time * 1000, anchor=floor * 1000,
+               unit="ms", goal=f"<= {GOAL:g}x", met=help_time / floor <= GOAL)
 
 
 if __name__ == "__main__":
