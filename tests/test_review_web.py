@@ -228,3 +228,23 @@ def test_atom_feeds_are_served_to_readers_without_login(served):
     assert requests.get(f"{base}/feeds/nonsense.xml", timeout=5).status_code == 404
     assert requests.get(f"{base}/feeds/all.xml", params={"since": "June"},
                         timeout=5).status_code == 400
+
+
+def test_failed_sign_ins_are_throttled_but_successful_ones_are_not(served):
+    base, _, _ = served
+    browser_like = requests.Session()
+
+    def sign_in(password: str) -> requests.Response:
+        page = browser_like.get(base + "/login", timeout=5).text  # a sign-in renews the token
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return browser_like.post(base + "/login", allow_redirects=False, timeout=5,
+                                 data={"name": "alice", "password": password,
+                                       "csrf_token": token})
+
+    for _ in range(3):  # good sign-ins never count against the limit
+        assert sign_in(PASSWORD).status_code == 302
+    assert [sign_in(f"guess{n}").status_code for n in range(5)] == [401] * 5
+    refused = sign_in("guess6")
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in refused.text and "guess6" not in refused.text
+    assert sign_in(PASSWORD).status_code == 429  # the address waits, whatever it sends

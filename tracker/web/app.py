@@ -19,6 +19,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tracker.baseline import Baseline
@@ -47,6 +49,8 @@ PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                  "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 FILTERS = ("therapy", "reason", "status", "order")
+# failed sign-ins allowed per client address before the login form refuses for a while
+FAILED_LOGINS = "5 per minute;20 per hour"
 LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
@@ -70,6 +74,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
     )
     CSRFProtect(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                      default_limits=[], headers_enabled=True)
     rules = rule_settings(baseline.start_date, settings.review_min_confidence,
                           settings.review_rules_off)
     therapy_names = {t.id: t.name for t in baseline.therapies}
@@ -142,7 +148,16 @@ def create_app(
                 "reason_labels": REASONS, "level_labels": LEVEL_LABELS,
                 "source_names": SOURCE_NAMES}
 
+    @app.errorhandler(429)
+    def too_many_failed_logins(error):
+        return render_template(
+            "login.html", next=url_for("queue"),
+            error="Too many failed sign-ins from this address: wait a minute, then try "
+                  "again."), 429
+
     @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(FAILED_LOGINS, methods=["POST"],
+                   deduct_when=lambda response: response.status_code == 401)
     def login():
         target = request.values.get("next") or url_for("queue")
         if urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
