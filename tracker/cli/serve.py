@@ -19,8 +19,10 @@ def serve(app: App, host: str, port: int) -> None:
     Needs a session secret ([web] secret_key in tracker.toml or TRACKER_SECRET_KEY) and at least
     one reviewer (`tracker users add NAME`).
     """
+    import waitress  # a production WSGI server: Flask's own is for development only
+
     from tracker.web import create_app
 
     web = create_app(app.settings, app.baseline, app.db)
     out.print(f"Review page on http://{host}:{port}/ (Ctrl-C to stop)")
-    web.run(host=host, port=port, debug=False, use_reloader=False)
+    waitress.serve(web, host=host, port=port, threads=8, ident="trd-tracker")
