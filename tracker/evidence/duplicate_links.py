@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tracker.clock import utc_now
 from tracker.errors import TrackerError
 from tracker.evidence import duplicate_match as dedupe
 from tracker.store import DuplicateLink, Paper
@@ -80,7 +81,7 @@ class DuplicateFinder:
 
 def detect_for_papers(session: Session, paper_ids: list[int], now: datetime | None = None) -> int:
     """One-off detection (a fresh index); runs that store many batches keep a DuplicateFinder."""
-    return DuplicateFinder(session).detect(session, paper_ids, now or datetime.now())
+    return DuplicateFinder(session).detect(session, paper_ids, now or utc_now())
 
 
 def canonical_root(session: Session, paper_id: int) -> int:

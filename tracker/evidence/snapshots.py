@@ -33,6 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, utc_now
 from tracker.evidence.coverage import coverage
 from tracker.evidence.levels import LEVELS_BY_RANK, Level
 from tracker.evidence.notice_links import WITHDRAWING
@@ -88,7 +89,7 @@ def rebuild_snapshots(
     """Delete every snapshot and rebuild them from the papers; returns the rows written."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r} (known: {', '.join(PERIODS)})")
-    built_at = now or datetime.now()
+    built_at = now or utc_now()
     start = baseline.start_date
     stored = set(session.scalars(select(Therapy.id)))
     therapies = [t for t in baseline.therapies if t.id in stored]
@@ -220,7 +221,7 @@ def _counted_papers(session: Session) -> list[Counted]:
     return [
         Counted(
             therapy_id=row.therapy_id, level=row.level,
-            entered=row.entrez_date or row.pubmed_date or row.first_seen_at.date(),
+            entered=row.entrez_date or row.pubmed_date or local_day(row.first_seen_at),
             retracted_on=when.get(row.id) if row.retracted else None,
         )
         for row in rows
@@ -250,10 +251,10 @@ def _retraction_dates(session: Session, rows: dict[int, object]) -> dict[int, da
         .order_by(PaperChange.changed_at)
     ):
         if new is True and paper_id not in when:
-            when[paper_id] = changed_at.date()
+            when[paper_id] = local_day(changed_at)
     for paper_id, row in rows.items():
         if paper_id not in when:
-            when[paper_id] = row.date_revised or row.entrez_date or row.first_seen_at.date()
+            when[paper_id] = row.date_revised or row.entrez_date or local_day(row.first_seen_at)
     return when
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
+from tracker.clock import local_day, utc_now
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.evidence import DuplicateFinder, notice_links, rebuild_trials, snapshots
 from tracker.ingest import papers
@@ -143,7 +144,7 @@ def default_since(db: Database, today: date) -> date:
         return end
     with db.session() as session:
         first = session.scalar(select(func.min(Paper.first_seen_at)))
-    return (first.date() if first else today) - timedelta(days=1)
+    return (local_day(first) if first else today) - timedelta(days=1)
 
 
 def modified_term(therapies: Iterable[Therapy]) -> str:
@@ -177,11 +178,11 @@ def refresh(
     progress: Progress | None = None,
     batch_size: int | None = None,
     period: str = "week",
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = utc_now,
 ) -> RefreshSummary:
     """Re-fetch the stored records that changed or may change; see the module docstring."""
     db.require_current()
-    today = today or now().date()
+    today = today or local_day(now())
     until = min(until or today, today)  # the refresh watermark is never after today
     since = since or default_since(db, today)
     if since > until:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, local_iso
 from tracker.errors import TrackerError
 from tracker.review.rules import REASONS, PaperFacts, RuleSettings, TherapyTerms, flags_for
 from tracker.store import (
@@ -33,6 +34,7 @@ from tracker.store import (
 DECISIONS = {"include": "included", "exclude": "excluded", "defer": "deferred"}
 STATUSES = ("open", "decided", "all")
 ORDERS = ("oldest", "strongest")
+LATEST = datetime.max.replace(tzinfo=UTC)  # sorts after every waiting time
 FIRST_EVENTS = ("first_rct", "first_systematic_review")
 
 
@@ -42,7 +44,7 @@ class ReviewError(TrackerError):
 
 def entered_on(paper: Paper) -> date:
     """The create date, with the fallbacks the snapshots use."""
-    return paper.entrez_date or paper.pubmed_date or paper.first_seen_at.date()
+    return paper.entrez_date or paper.pubmed_date or local_day(paper.first_seen_at)
 
 
 def status_of(inclusion: str) -> str:
@@ -329,8 +331,7 @@ class QueueRow:
             "pmid": self.pmid, "title": self.title, "therapies": list(self.therapies),
             "reasons": list(self.reasons), "status": self.status, "level": self.level,
             "decided_by": self.decided_by,
-            "decided_at": self.decided_at.isoformat(timespec="seconds") if self.decided_at
-            else None,
+            "decided_at": local_iso(self.decided_at),
         }
 
 
@@ -403,7 +404,7 @@ def select_rows(
         chosen.append(row)
 
     def oldest(row: QueueRow) -> tuple:
-        return (row.waiting_since or datetime.max, row.entered, row.pmid)
+        return (row.waiting_since or LATEST, row.entered, row.pmid)
 
     if order == "strongest":
         return sorted(chosen, key=lambda r: (-r.level_rank, *oldest(r)))
@@ -472,4 +473,4 @@ def queue_state(session: Session, therapy_ids=None) -> dict:
     rows = [row for row in queue_rows(session, status="open")
             if not wanted or wanted & set(row.therapies)]
     since = [row.waiting_since for row in rows if row.waiting_since]
-    return {"waiting": len(rows), "oldest": min(since).date().isoformat() if since else None}
+    return {"waiting": len(rows), "oldest": local_day(min(since)).isoformat() if since else None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -22,6 +22,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, local_stamp, utc_now
 from tracker.config import Settings
 from tracker.errors import ConfigError
 from tracker.evidence import Level
@@ -51,7 +52,7 @@ LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
 def create_app(
-    settings: Settings, baseline: Baseline, db: Database, *, clock=datetime.now
+    settings: Settings, baseline: Baseline, db: Database, *, clock=utc_now
 ) -> Flask:
     """The review app for one database; refuses to start without a session secret."""
     if not settings.secret_key or len(settings.secret_key) < MIN_SECRET:
@@ -62,6 +63,7 @@ def create_app(
         )
     db.require_current()
     app = Flask(__name__)
+    app.jinja_env.filters["local_time"] = local_stamp
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -246,7 +248,7 @@ def create_app(
         from tracker.report import build_report, render
 
         try:
-            until = date.fromisoformat(request.args.get("until") or clock().date().isoformat())
+            until = date.fromisoformat(request.args.get("until") or local_day(clock()).isoformat())
             since = date.fromisoformat(request.args.get("since")
                                        or (until - timedelta(days=6)).isoformat())
         except ValueError:
@@ -276,7 +278,7 @@ def create_app(
             abort(404)
         now = clock()
         try:
-            until = date.fromisoformat(request.args.get("until") or now.date().isoformat())
+            until = date.fromisoformat(request.args.get("until") or local_day(now).isoformat())
             since = date.fromisoformat(request.args.get("since")
                                        or (until - timedelta(days=89)).isoformat())
         except ValueError:
@@ -297,7 +299,7 @@ def create_app(
     @app.get("/report/choose")
     @login_required
     def choose_report():
-        today = clock().date()
+        today = local_day(clock())
         return render_template("report_form.html", since=today - timedelta(days=6), until=today)
 
     return app
