@@ -64,17 +64,21 @@ def queue() -> None:
               show_default=True, help="open: waiting or deferred; decided: included/excluded.")
 @click.option("--order", type=click.Choice(["oldest", "strongest"]), default="oldest",
               show_default=True, help="Oldest waiting first, or strongest evidence first.")
+@click.option("--search", metavar="TEXT",
+              help="Only papers whose title, PMID, first author or DOI contain TEXT "
+                   "(any case; accents count).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="json and csv are for scripts.")
 @pass_app
-def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
+def queue_list(app: App, therapy, reason, status, order, search, fmt) -> None:
     """List the queue with each paper's reasons and status."""
     from tracker.review import queue_rows
 
     if therapy:
         app.check_therapies((therapy,))
     with synced_session(app) as session:
-        rows = queue_rows(session, therapy=therapy, reason=reason, status=status, order=order)
+        rows = queue_rows(session, therapy=therapy, reason=reason, status=status, order=order,
+                          search=search)
     if fmt == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
         return

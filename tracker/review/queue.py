@@ -30,6 +30,7 @@ from tracker.store import (
     Snapshot,
     TherapyPaper,
 )
+from tracker.text import LIKE_ESCAPE, contains_pattern, folded
 
 DECISIONS = {"include": "included", "exclude": "excluded", "defer": "deferred"}
 STATUSES = ("open", "decided", "all")
@@ -325,6 +326,15 @@ class QueueRow:
     decided_at: datetime | None
     waiting_since: datetime | None
     entered: date
+    first_author: str | None = None
+    doi: str | None = None
+
+    def matches(self, search: str) -> bool:
+        """Whether the search text is in the title, PMID, first author or DOI, compared
+        without regard to case or Unicode form (accents still count: e is not é)."""
+        wanted = folded(search)
+        return any(wanted in folded(value or "")
+                   for value in (self.title, self.pmid, self.first_author, self.doi))
 
     def to_dict(self) -> dict:
         return {
@@ -337,15 +347,30 @@ class QueueRow:
 
 def queue_rows(
     session: Session, *, therapy: str | None = None, reason: str | None = None,
-    status: str = "open", order: str = "oldest",
+    status: str = "open", order: str = "oldest", search: str | None = None,
 ) -> list[QueueRow]:
     """The queue, filtered; the oldest waiting first, or the strongest evidence first."""
-    return select_rows(all_rows(session), therapy=therapy, reason=reason, status=status,
-                       order=order)
+    return select_rows(all_rows(session, search=search), therapy=therapy, reason=reason,
+                       status=status, order=order, search=search)
 
 
-def all_rows(session: Session) -> list[QueueRow]:
-    """Every paper with an active flag or a standing decision, read in four queries."""
+SEARCHED_COLUMNS = (Paper.title, Paper.pmid, Paper.first_author, Paper.doi)
+
+
+def search_condition(search: str):
+    r"""The papers whose title, PMID, first author or DOI contain `search`, for the database to
+    narrow the read: ILIKE on PostgreSQL, LIKE on SQLite, with %, _ and \ taken literally.
+
+    Only for ASCII text: SQLite's LIKE folds ASCII case alone, and PostgreSQL's folding depends
+    on the database's locale, so text with other letters is matched by QueueRow.matches alone,
+    the same on both backends."""
+    pattern = contains_pattern(search)
+    return or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in SEARCHED_COLUMNS))
+
+
+def all_rows(session: Session, *, search: str | None = None) -> list[QueueRow]:
+    """Every paper with an active flag or a standing decision, read in four queries; with a
+    search, the database already leaves out papers that cannot match it (ASCII text)."""
     waiting: dict[int, datetime] = {}
     codes: dict[int, list[str]] = defaultdict(list)
     for paper_id, code, raised_at in session.execute(
@@ -363,10 +388,13 @@ def all_rows(session: Session) -> list[QueueRow]:
     ):
         latest_of[paper_id] = (reviewer, decided_at)  # the newest wins
     links = _therapy_links(session)
-    papers = session.execute(select(*RULE_COLUMNS).where(
+    query = select(*RULE_COLUMNS, Paper.first_author, Paper.doi).where(
         Paper.id.in_(select(ReviewFlag.paper_id).where(ReviewFlag.cleared_at.is_(None)))
         | Paper.id.in_(select(ReviewDecision.paper_id).where(ReviewDecision.undone_at.is_(None))),
-        Paper.canonical_id.is_(None), Paper.deleted.is_(False)))
+        Paper.canonical_id.is_(None), Paper.deleted.is_(False))
+    if search and search.isascii():
+        query = query.where(search_condition(search))
+    papers = session.execute(query)
     rows = []
     for paper in papers:
         reviewer, decided_at = latest_of.get(paper.id, (None, None))
@@ -376,13 +404,14 @@ def all_rows(session: Session) -> list[QueueRow]:
             status=status_of(paper.inclusion), level=paper.level,
             level_rank=paper.level_rank or 0, decided_by=reviewer, decided_at=decided_at,
             waiting_since=waiting.get(paper.id), entered=entered_on(paper),
+            first_author=paper.first_author, doi=paper.doi,
         ))
     return rows
 
 
 def select_rows(
     rows: list[QueueRow], *, therapy: str | None = None, reason: str | None = None,
-    status: str = "open", order: str = "oldest",
+    status: str = "open", order: str = "oldest", search: str | None = None,
 ) -> list[QueueRow]:
     """Filter and order queue rows: plain data in and out, so a page can filter one read."""
     if status not in STATUSES:
@@ -400,6 +429,8 @@ def select_rows(
         if reason is not None and reason not in row.reasons:
             continue
         if therapy is not None and therapy not in row.therapies:
+            continue
+        if search and not row.matches(search):
             continue
         chosen.append(row)
 

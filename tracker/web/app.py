@@ -47,7 +47,7 @@ PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                  "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-FILTERS = ("therapy", "reason", "status", "order")
+FILTERS = ("therapy", "reason", "status", "order", "q")  # q: the search box's text
 LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
@@ -105,7 +105,7 @@ def create_app(
     def rows_for(db_session, chosen):
         return queue_rows(db_session, therapy=chosen["therapy"] or None,
                           reason=chosen["reason"] or None, status=chosen["status"],
-                          order=chosen["order"])
+                          order=chosen["order"], search=chosen["q"] or None)
 
     def query_string(chosen) -> str:
         kept = {k: v for k, v in chosen.items() if v and not (
@@ -177,7 +177,7 @@ def create_app(
             everything = all_rows(db_session)
         rows = select_rows(everything, therapy=chosen["therapy"] or None,
                            reason=chosen["reason"] or None, status=chosen["status"],
-                           order=chosen["order"])
+                           order=chosen["order"], search=chosen["q"] or None)
         counts = Counter(r.status for r in everything)
         open_rows = [r for r in everything if r.status in ("open", "deferred") and r.reasons]
         by_reason = Counter(code for r in open_rows for code in r.reasons)
