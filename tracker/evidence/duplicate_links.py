@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import utc_now
 from tracker.errors import TrackerError
 from tracker.evidence import duplicate_match as dedupe
-from tracker.store import DuplicateLink, Paper
+from tracker.store import DuplicateLink, Paper, rows_in_batches
 
 
 def _fingerprint(row) -> dedupe.Fingerprint:
@@ -54,7 +54,9 @@ class DuplicateFinder:
         """Link the given (new) papers to what they duplicate; returns how many links were made."""
         if not paper_ids:
             return 0
-        rows = session.execute(select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(paper_ids)))
+        rows = rows_in_batches(
+            session, lambda batch: select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)),
+            paper_ids)
         made = 0
         for row in rows:
             fp = _fingerprint(row)

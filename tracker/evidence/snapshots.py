@@ -37,7 +37,15 @@ from tracker.clock import local_day, utc_now
 from tracker.evidence.coverage import coverage
 from tracker.evidence.levels import LEVELS_BY_RANK, Level
 from tracker.evidence.notice_links import WITHDRAWING
-from tracker.store import NoticeLink, Paper, PaperChange, Snapshot, Therapy, TherapyPaper
+from tracker.store import (
+    NoticeLink,
+    Paper,
+    PaperChange,
+    Snapshot,
+    Therapy,
+    TherapyPaper,
+    rows_in_batches,
+)
 
 PERIODS = ("week", "month")
 RCT_MILESTONES = (10, 25, 50, 100)
@@ -236,20 +244,18 @@ def _retraction_dates(session: Session, rows: dict[int, object]) -> dict[int, da
     pmid_to_id = {row.pmid: paper_id for paper_id, row in rows.items()}
     when: dict[int, date] = {}
     notice = Paper.__table__.alias("notice")
-    for paper_pmid, created in session.execute(
-        select(NoticeLink.paper_pmid, notice.c.entrez_date)
-        .join(notice, notice.c.pmid == NoticeLink.notice_pmid)
-        .where(NoticeLink.kind.in_(sorted(WITHDRAWING)),
-               NoticeLink.paper_pmid.in_(sorted(pmid_to_id)))
-    ):
+    for paper_pmid, created in rows_in_batches(session, lambda batch: select(
+        NoticeLink.paper_pmid, notice.c.entrez_date
+    ).join(notice, notice.c.pmid == NoticeLink.notice_pmid).where(
+        NoticeLink.kind.in_(sorted(WITHDRAWING)), NoticeLink.paper_pmid.in_(batch)
+    ), sorted(pmid_to_id)):
         paper_id = pmid_to_id[paper_pmid]
         if created is not None and (paper_id not in when or created < when[paper_id]):
             when[paper_id] = created
-    for paper_id, changed_at, new in session.execute(
-        select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
-        .where(PaperChange.field == "retracted", PaperChange.paper_id.in_(ids))
-        .order_by(PaperChange.changed_at)
-    ):
+    for paper_id, changed_at, new in rows_in_batches(session, lambda batch: select(
+        PaperChange.paper_id, PaperChange.changed_at, PaperChange.new
+    ).where(PaperChange.field == "retracted", PaperChange.paper_id.in_(batch))
+      .order_by(PaperChange.changed_at), ids):  # a paper's changes all come in its own batch
         if new is True and paper_id not in when:
             when[paper_id] = local_day(changed_at)
     for paper_id, row in rows.items():

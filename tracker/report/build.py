@@ -39,7 +39,7 @@ from tracker.report import trials as trial_view
 from tracker.report.citation import issns_of
 from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
-from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
+from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper, scalars_in_batches
 from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
@@ -454,9 +454,8 @@ def load_papers(session: Session, therapy_ids: list[str]):
     pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
     while pending - set(papers):
         missing = list(pending - set(papers))
-        for paper in session.scalars(
-            select(Paper).where(Paper.id.in_(missing)).options(defer(Paper.raw_xml))
-        ):
+        for paper in scalars_in_batches(session, lambda batch: select(Paper).where(
+            Paper.id.in_(batch)).options(defer(Paper.raw_xml)), missing):
             papers[paper.id] = paper
         pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
     for paper_id in list(links):
