@@ -244,18 +244,23 @@ def _retraction_dates(session: Session, rows: dict[int, object]) -> dict[int, da
     pmid_to_id = {row.pmid: paper_id for paper_id, row in rows.items()}
     when: dict[int, date] = {}
     notice = Paper.__table__.alias("notice")
-    for paper_pmid, created in rows_in_batches(session, lambda batch: select(
-        NoticeLink.paper_pmid, notice.c.entrez_date
-    ).join(notice, notice.c.pmid == NoticeLink.notice_pmid).where(
-        NoticeLink.kind.in_(sorted(WITHDRAWING)), NoticeLink.paper_pmid.in_(batch)
-    ), sorted(pmid_to_id)):
+
+    def notices_of(pmids: list[str]):
+        return (select(NoticeLink.paper_pmid, notice.c.entrez_date)
+                .join(notice, notice.c.pmid == NoticeLink.notice_pmid)
+                .where(NoticeLink.kind.in_(sorted(WITHDRAWING)),
+                       NoticeLink.paper_pmid.in_(pmids)))
+
+    def retraction_changes(paper_ids: list[int]):  # a paper's changes all in its own batch
+        return (select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
+                .where(PaperChange.field == "retracted", PaperChange.paper_id.in_(paper_ids))
+                .order_by(PaperChange.changed_at))
+
+    for paper_pmid, created in rows_in_batches(session, notices_of, sorted(pmid_to_id)):
         paper_id = pmid_to_id[paper_pmid]
         if created is not None and (paper_id not in when or created < when[paper_id]):
             when[paper_id] = created
-    for paper_id, changed_at, new in rows_in_batches(session, lambda batch: select(
-        PaperChange.paper_id, PaperChange.changed_at, PaperChange.new
-    ).where(PaperChange.field == "retracted", PaperChange.paper_id.in_(batch))
-      .order_by(PaperChange.changed_at), ids):  # a paper's changes all come in its own batch
+    for paper_id, changed_at, new in rows_in_batches(session, retraction_changes, ids):
         if new is True and paper_id not in when:
             when[paper_id] = local_day(changed_at)
     for paper_id, row in rows.items():
