@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.schedule import Job, zone
 from jobs.tasks import TASKS, JobContext
+from tracker.clock import utc_now
 from tracker.errors import TrackerError
 from tracker.store import JobRun, run_lock
 from tracker.text import one_line
@@ -35,10 +36,6 @@ _context: JobContext | None = None  # set by serve(); read by fire() in the sche
 
 def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def latest_fire_time(job: Job, timezone: str, now: datetime) -> datetime:
@@ -56,8 +53,8 @@ def claim(ctx: JobContext, name: str, scheduled_for: datetime) -> int | None:
     """Record the firing as started; None when another scheduler already has it."""
     try:
         with ctx.db.session() as session:
-            row = JobRun(job=name, scheduled_for=utc_naive(scheduled_for),
-                         started_at=utc_naive(datetime.now(UTC)), status="running",
+            row = JobRun(job=name, scheduled_for=scheduled_for,
+                         started_at=utc_now(), status="running",
                          host=this_process())
             session.add(row)
             session.flush()
@@ -70,7 +67,7 @@ def finish(ctx: JobContext, run_id: int, status: str, detail: str) -> None:
     with ctx.db.session() as session:
         row = session.get(JobRun, run_id)
         row.status, row.detail = status, detail
-        row.finished_at = utc_naive(datetime.now(UTC))
+        row.finished_at = utc_now()
 
 
 def execute(ctx: JobContext, job: Job, scheduled_for: datetime, *,
@@ -119,7 +116,7 @@ def mark_interrupted(ctx: JobContext) -> list[str]:
             JobRun.status == "running", JobRun.host == this_process())))
         session.execute(
             update(JobRun).where(JobRun.status == "running", JobRun.host == this_process())
-            .values(status="interrupted", finished_at=utc_naive(datetime.now(UTC)),
+            .values(status="interrupted", finished_at=utc_now(),
                     detail="stopped by a signal; the next run continues from the last "
                            "committed watermark")
         )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from tracker.baseline import Baseline
+from tracker.clock import utc_now
 from tracker.config import Settings
 from tracker.errors import ConfigError, IncompleteRunError, MailError
 from tracker.store import Database
@@ -78,7 +79,7 @@ def feed(ctx: JobContext, args: dict, today: date) -> str:
     from tracker.feed import build_feeds, feed_entries, write_feeds
 
     since = today - timedelta(days=args.get("days", 90) - 1)
-    now = datetime.now()
+    now = utc_now()
     with ctx.db.session() as session:
         entries = feed_entries(session, ctx.baseline, since=since, until=today,
                                period=ctx.settings.period, generated_at=now)
@@ -91,7 +92,7 @@ def retrain(ctx: JobContext, args: dict, today: date) -> str:
     """Fit the level model on the store's indexed papers, then apply it to every paper."""
     from tracker.evidence import reclassify_all, train_and_save
 
-    now = datetime.now()
+    now = utc_now()
     report = train_and_save(ctx.db, now=now, min_per_level=args.get("min_per_level", 20))
     with ctx.db.session() as session:
         counts = reclassify_all(session, now=now)
@@ -104,7 +105,7 @@ def sync_queue(ctx: JobContext) -> None:
     from tracker.review import sync_from_settings
 
     with ctx.db.session() as session:
-        sync_from_settings(session, ctx.baseline, ctx.settings, datetime.now())
+        sync_from_settings(session, ctx.baseline, ctx.settings, utc_now())
 
 
 TASKS = {"poll": poll, "refresh": refresh, "digest": digest, "feed": feed, "retrain": retrain}

@@ -9,6 +9,7 @@ line read backwards; each is replaced by a visible marker naming its code point 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # C0 except tab and newline, DEL, C1, bidi controls
@@ -55,3 +56,20 @@ def error_body_text(body: bytes, limit: int = 200) -> str:
     text = one_line(_TAGS.sub(" ", text).replace("&lt;", "<").replace("&gt;", ">")
                     .replace("&amp;", "&"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(term: str) -> str:
+    r"""A LIKE/ILIKE pattern matching `term` anywhere, its %, _ and \ taken literally
+    (use with escape=LIKE_ESCAPE)."""
+    literal = (term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+               .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+    return f"%{literal}%"
+
+
+def folded(text: str) -> str:
+    """Text compared without regard to case or Unicode form: NFKC, then full case folding
+    ('ÉLECTRO' and 'électro' and a decomposed 'e' + accent all fold alike)."""
+    return unicodedata.normalize("NFKC", text).casefold()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from tracker.cli.app import App, err, out, pass_app, progress_bar, wait_option
 from tracker.cli.baseline import print_references
+from tracker.clock import utc_now
 
 
 @click.command()
@@ -36,7 +37,7 @@ def init(app: App, skip_references: bool, no_history: bool, wait: float) -> None
     revision = app.db.migrate()  # atomic, and serialised by the database itself
     with run_lock(app.db, "init", wait=wait):
         set_history(app.db, not no_history)
-        summary = initialise(app.db, baseline, client=client, now=datetime.now())
+        summary = initialise(app.db, baseline, client=client, now=utc_now())
     out.print(f"Database {app.db.display_url} at schema {revision}.")
     out.print(f"Baseline: {len(baseline.therapies)} therapies, {len(baseline.references)} "
               f"references ({summary.changed} rows added or updated).")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
+from tracker.clock import local_iso
 
 if TYPE_CHECKING:
     from tracker.baseline import Baseline
@@ -99,7 +100,7 @@ def print_dropped(app: App, therapy_ids, fmt: str) -> None:
     with app.db.session() as session:
         rows = [{
             "therapy": r.therapy_id, "pmid": r.pmid, "title": r.title, "rule": r.rule,
-            "reason": r.reason, "screened_at": r.screened_at.isoformat(timespec="seconds"),
+            "reason": r.reason, "screened_at": local_iso(r.screened_at),
         } for r in dropped_links(session, therapy_ids)]
     print_listing(fmt, DROPPED_COLUMNS, rows, title="Papers found by a therapy's query and "
                   "dropped by a post-filter", empty="No paper has been dropped by a post-filter.")

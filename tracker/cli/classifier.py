@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
 
 from tracker.cli.app import App, err, out, pass_app
+from tracker.clock import local_iso, utc_now
 from tracker.config import FEWEST_PER_LEVEL, MIN_PER_LEVEL
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def train(app: App, min_per_level: int, fmt: str) -> None:
     waiting = (err.status("Training the level model…") if err.is_terminal and fmt == "text"
                else nullcontext())
     with waiting:
-        report = train_and_save(app.db, now=datetime.now(), min_per_level=min_per_level)
+        report = train_and_save(app.db, now=utc_now(), min_per_level=min_per_level)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
@@ -73,7 +73,7 @@ def show(app: App, fmt: str) -> None:
     with app.db.session() as session:
         row = current_model_row(session)
         shown = None if row is None else {
-            "version": row.version, "trained_at": row.trained_at.isoformat(),
+            "version": row.version, "trained_at": local_iso(row.trained_at),
             "training_size": row.training_size, "held_out_size": row.held_out_size,
             "levels": row.levels, "counts": row.counts, "rules_version": row.rules_version,
             "size_bytes": row.size_bytes, "scores": row.scores,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import date
 
 import click
 from rich.markup import escape
@@ -23,6 +23,7 @@ from tracker.cli.app import (
     progress_bar,
     wait_option,
 )
+from tracker.clock import local, local_iso, offset, utc_now
 from tracker.errors import IncompleteRunError
 from tracker.text import one_line
 
@@ -135,9 +136,10 @@ def status(app: App, runs: int, fmt: str) -> None:
     table_view = fmt == "table"
     run_rows = [{
         "id": r.id, "kind": r.kind,
-        "started_at": f"{r.started_at:%Y-%m-%d %H:%M:%S}" if table_view
-        else r.started_at.isoformat(),
-        "finished_at": (f"{r.finished_at:%H:%M:%S}" if table_view else r.finished_at.isoformat())
+        "started_at": f"{local(r.started_at):%Y-%m-%d %H:%M:%S}" if table_view
+        else local_iso(r.started_at),
+        "finished_at": (f"{local(r.finished_at):%H:%M:%S}" if table_view
+                        else local_iso(r.finished_at))
         if r.finished_at else ("—" if table_view else None),
         "status": "interrupted" if r.status == "running" and not alive else r.status,
         "new_papers": (r.counts or {}).get("new_papers"),
@@ -152,7 +154,8 @@ def status(app: App, runs: int, fmt: str) -> None:
         sys.stdout.write(json.dumps({"runs": run_rows, "watermarks": mark_rows}, indent=2,
                                     ensure_ascii=False) + "\n")
         return
-    print_listing(fmt, RUN_COLUMNS, run_rows, title="Recent runs", empty="No runs yet.")
+    print_listing(fmt, RUN_COLUMNS, run_rows, empty="No runs yet.",
+                  title=f"Recent runs (local time, {offset(local(utc_now()))})")
     if table_view:
         print_listing(fmt, WATERMARK_COLUMNS, mark_rows, title="Watermarks")
     if table_view:
@@ -175,8 +178,8 @@ def reclassify(app: App, wait: float) -> None:
 
     app.db.require_current()
     with run_lock(app.db, "reclassify", wait=wait), app.db.session() as session:
-        counts = reclassify_all(session, now=datetime.now())
-        screened = rescreen_links(session, app.baseline.targets, now=datetime.now())
+        counts = reclassify_all(session, now=utc_now())
+        screened = rescreen_links(session, app.baseline.targets, now=utc_now())
     out.print(f"Reclassified {counts['papers']} papers; {counts['changed']} changed level.")
     if counts["model_version"] is None:
         out.print("No trained level model: the rules decided alone.")

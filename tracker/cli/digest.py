@@ -6,12 +6,13 @@ import base64
 import json
 import sys
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from tracker.cli.app import DAY, App, out, pass_app, progress_bar, wait_option
+from tracker.clock import utc_now
 from tracker.errors import ConfigError, MailError
 
 EXIT_DELIVERY_FAILED = MailError.exit_code
@@ -56,7 +57,7 @@ def send(app: App, period: str | None, dry_run: bool, out_dir: Path | None, toda
     with lock, progress_bar("Digests") as bar:
         if not dry_run:  # the digest counts the papers waiting in the review queue
             with app.db.session() as session:
-                sync_from_settings(session, app.baseline, app.settings, datetime.now())
+                sync_from_settings(session, app.baseline, app.settings, utc_now())
         task = bar.add_task("Building and sending digests", total=None)
         results = send_digests(
             app.db, app.baseline, sender_address=app.settings.smtp_from,
@@ -114,7 +115,7 @@ def preview(app: App, email: str | None, period: str, today: date | None, output
             frequency = FREQUENCIES[0] if period == "week" else FREQUENCIES[1]
             subscriber = SubscriberInfo("preview@example.org", (), "html", frequency, 20, True)
         since, until = last_complete_period(today or date.today(), subscriber.period)
-        data = digest_for(session, app.baseline, subscriber, since, until, datetime.now())
+        data = digest_for(session, app.baseline, subscriber, since, until, utc_now())
     html = render_html(data, chart_cid="chart")
     image = base64.b64encode(chart_png(data)).decode("ascii")
     html = html.replace('src="cid:chart"', f'src="data:image/png;base64,{image}"')

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 
 from tracker.cli.app import App, Column, format_option, out, pass_app, print_listing
+from tracker.clock import utc_now
 
 LINK_ID = click.IntRange(1, 2**63 - 1)  # a database integer; anything larger is a typo
 
@@ -52,7 +51,7 @@ def _decide(app: App, link_id: int, decision: str, who: str, note: str | None) -
 
     app.db.require_current()
     with app.db.session() as session:
-        link = decide(session, link_id, decision, who=who, note=note, now=datetime.now())
+        link = decide(session, link_id, decision, who=who, note=note, now=utc_now())
         out.print(f"Link {link.id} {link.status}.")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
 from tracker.cli.app import DAY, App, out, pass_app
+from tracker.clock import utc_now
 from tracker.errors import ConfigError
 
 DEFAULT_DAYS = 90
@@ -37,7 +38,7 @@ def feed(app: App, out_dir: Path | None, since: date | None, until: date | None,
     if base_url and not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"--base-url {base_url!r} must start with http:// or https://")
     app.db.require_current()
-    now = datetime.now()
+    now = utc_now()
     with app.db.session() as session:
         entries = feed_entries(session, app.baseline, since=since, until=until,
                                period=app.settings.period, generated_at=now)

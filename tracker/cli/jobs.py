@@ -102,8 +102,8 @@ def list_jobs(app: App, fmt: str) -> None:
             rows.append({
                 "name": job.name, "task": job.task, "cron": job.cron, "args": job.args,
                 "timezone": app.settings.timezone,
-                "last_run": (last.started_at.replace(tzinfo=UTC).astimezone(tz).isoformat(
-                    timespec="seconds") if last else None),
+                "last_run": (last.started_at.astimezone(tz).isoformat(timespec="seconds")
+                             if last else None),
                 "last_status": last.status if last else None,
                 "last_detail": last.detail if last else None,
                 "next_run": upcoming.isoformat(timespec="seconds") if upcoming else None,

@@ -7,12 +7,13 @@ import io
 import json
 import sys
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 
 import click
 from rich.markup import escape
 
 from tracker.cli.app import DAY, App, csv_cell, out, pass_app, short_title
+from tracker.clock import local_stamp, utc_now
 from tracker.text import one_line
 
 
@@ -31,7 +32,7 @@ def synced_session(app: App):
     rules = rule_settings(app)
     app.db.require_current()
     with app.db.session() as session:
-        sync_flags(session, app.baseline, rules, datetime.now())
+        sync_flags(session, app.baseline, rules, utc_now())
         yield session
 
 
@@ -63,17 +64,21 @@ def queue() -> None:
               show_default=True, help="open: waiting or deferred; decided: included/excluded.")
 @click.option("--order", type=click.Choice(["oldest", "strongest"]), default="oldest",
               show_default=True, help="Oldest waiting first, or strongest evidence first.")
+@click.option("--search", metavar="TEXT",
+              help="Only papers whose title, PMID, first author or DOI contain TEXT "
+                   "(any case; accents count).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="json and csv are for scripts.")
 @pass_app
-def queue_list(app: App, therapy, reason, status, order, fmt) -> None:
+def queue_list(app: App, therapy, reason, status, order, search, fmt) -> None:
     """List the queue with each paper's reasons and status."""
     from tracker.review import queue_rows
 
     if therapy:
         app.check_therapies((therapy,))
     with synced_session(app) as session:
-        rows = queue_rows(session, therapy=therapy, reason=reason, status=status, order=order)
+        rows = queue_rows(session, therapy=therapy, reason=reason, status=status, order=order,
+                          search=search)
     if fmt == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
         return
@@ -128,7 +133,7 @@ def queue_show(app: App, pmid: str) -> None:
             d = view.decision
             why = "; ".join(x for x in (d.reason, d.note) if x)
             out.print(f"Decision: {d.decision} by {escape(d.reviewer)} at "
-                      f"{d.decided_at.isoformat(timespec='seconds')}"
+                      f"{local_stamp(d.decided_at)}"
                       + (f" ({escape(one_line(why))})" if why else ""))
         out.print("Reasons in the queue:" if view.flags else "Reasons in the queue: none")
         for flag in view.flags:
@@ -137,7 +142,7 @@ def queue_show(app: App, pmid: str) -> None:
         for h in view.history:
             who = f" by {escape(h.who)}" if h.who else ""
             detail = f" - {escape(one_line(h.detail))}" if h.detail else ""
-            out.print(f"  {h.at.isoformat(timespec='seconds')} {h.what}{who}{detail}")
+            out.print(f"  {local_stamp(h.at)} {h.what}{who}{detail}")
 
 
 @queue.command("decide")
@@ -157,7 +162,7 @@ def queue_decide(app: App, pmid, decision, reason, note, reviewer) -> None:
 
     reviewer = reviewer or getpass.getuser()
     with synced_session(app) as session:
-        paper = decide(session, pmid, decision, reviewer=reviewer, now=datetime.now(),
+        paper = decide(session, pmid, decision, reviewer=reviewer, now=utc_now(),
                        reason=reason, note=note, reasons=app.settings.exclusion_reasons)
         shown = paper.pmid if paper.pmid == pmid else f"{paper.pmid} (canonical record of {pmid})"
         out.print(f"PMID {shown}: {paper.inclusion} by {escape(reviewer)}.")
@@ -174,7 +179,7 @@ def queue_undo(app: App, pmid, reviewer) -> None:
     from tracker.review import undo
 
     with synced_session(app) as session:
-        paper = undo(session, pmid, reviewer=reviewer or getpass.getuser(), now=datetime.now())
+        paper = undo(session, pmid, reviewer=reviewer or getpass.getuser(), now=utc_now())
         out.print(f"PMID {paper.pmid}: now {paper.inclusion}.")
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from tracker.cli.app import DAY, App, out, pass_app
+from tracker.clock import local, utc_now
 
 
 @click.command()
@@ -55,7 +56,7 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
                                today=today)
         step = app.settings.period if window.unit == "custom" else window.step
         data = build_report(session, app.baseline, since=window.since, until=window.until,
-                            therapy_ids=selected, period=step, generated_at=datetime.now())
+                            therapy_ids=selected, period=step, generated_at=local(utc_now()))
     if output is not None and str(output) == "-":
         text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
         sys.stdout.write(text)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import click
 
 from tracker.cli.app import App, out, pass_app
+from tracker.clock import utc_now
 
 
 @click.group()
@@ -41,7 +41,7 @@ def add(app: App, email: str, therapy_ids, fmt: str, frequency: str, max_items: 
     with app.db.session() as session:
         subscriber, created = add_subscriber(
             session, app.baseline, email, therapies=therapy_ids, fmt=fmt, frequency=frequency,
-            max_items=max_items, send_if_empty=send_if_empty, now=datetime.now(),
+            max_items=max_items, send_if_empty=send_if_empty, now=utc_now(),
         )
     scope = ", ".join(subscriber.therapies) or "every therapy"
     out.print(f"{'Added' if created else 'Updated'} {subscriber.email}: {subscriber.frequency}, "

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import click
 from rich.markup import escape
 
 from tracker.cli.app import App, out, pass_app
+from tracker.clock import utc_now
 
 
 @click.group()
@@ -31,5 +31,5 @@ def users_add(app: App, name: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     app.db.require_current()
     with app.db.session() as session:
-        add_reviewer(session, name, password, datetime.now())
+        add_reviewer(session, name, password, utc_now())
     out.print(f"Reviewer {escape(name)} can log in.")

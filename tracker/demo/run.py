@@ -6,12 +6,13 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import update
 
 from tracker.baseline import load_baseline
+from tracker.clock import local, utc_now
 from tracker.config import Settings, validate
 from tracker.demo.data import FIRST_POLL_UNTIL, REPORT_SINCE, SECOND_POLL_UNTIL, demo_waves
 from tracker.demo.server import EutilsServer
@@ -85,7 +86,7 @@ def run_demo(
         db = Database(settings.database_url)
         client = EutilsClient(settings)
         db.migrate()
-        init = initialise(db, baseline, client=client, now=datetime.now())
+        init = initialise(db, baseline, client=client, now=utc_now())
         found = sum(1 for r in init.references if r.pmid)
         unmatched = [r.key for r in init.references if not r.matches]
         echo(f"init: {len(baseline.therapies)} therapies; {found}/{len(init.references)} "
@@ -120,7 +121,7 @@ def run_demo(
 
     with db.session() as session:
         report = build_report(session, baseline, since=REPORT_SINCE, until=SECOND_POLL_UNTIL,
-                              period=settings.period, generated_at=datetime.now())
+                              period=settings.period, generated_at=local(utc_now()))
     paths = [write(report, fmt, None, settings.reports_dir) for fmt in FORMATS]
     db.dispose()
     echo(f"{requests} requests to the E-utilities server in all")

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local
 from tracker.evidence import period_bounds
 from tracker.report import Report, build_report
 from tracker.report.build import HIGHLIGHT_LEVELS, NoticeItem, PaperItem
@@ -163,7 +164,7 @@ def build_digest(
     return Digest(
         email=email, frequency=frequency, since=since, until=until,
         previous_since=report.previous_since, previous_until=report.previous_until,
-        generated_at=generated_at, coverage=coverage, therapies=changes,
+        generated_at=local(generated_at), coverage=coverage, therapies=changes,
         highlights=tuple(p for p in shown if p.level in HIGHLIGHT_LEVELS),
         papers=tuple(p for p in shown if p.level not in HIGHLIGHT_LEVELS),
         more=max(0, len(report.papers) - max_items),

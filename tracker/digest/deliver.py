@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.baseline import Baseline
+from tracker.clock import utc_now
 from tracker.digest.content import Digest, build_digest, last_complete_period
 from tracker.digest.message import build_message, new_message_id
 from tracker.digest.subscribers import PERIOD_OF, SubscriberInfo, list_subscribers
@@ -66,7 +67,7 @@ def send_digests(
     db: Database, baseline: Baseline, *, sender_address: str,
     send: Callable[[EmailMessage], None] | None, today: date, period: str | None = None,
     dry_run: bool = False, out_dir: Path | None = None, resend_unconfirmed: bool = False,
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[DeliveryResult]:
     """Every due digest for the subscribers of `period` (None: every frequency); progress(done,

@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tracker.clock import utc_now
 from tracker.errors import TrackerError
 from tracker.evidence import duplicate_match as dedupe
-from tracker.store import DuplicateLink, Paper
+from tracker.store import DuplicateLink, Paper, rows_in_batches
 
 
 def _fingerprint(row) -> dedupe.Fingerprint:
@@ -53,7 +54,9 @@ class DuplicateFinder:
         """Link the given (new) papers to what they duplicate; returns how many links were made."""
         if not paper_ids:
             return 0
-        rows = session.execute(select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(paper_ids)))
+        rows = rows_in_batches(
+            session, lambda batch: select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)),
+            paper_ids)
         made = 0
         for row in rows:
             fp = _fingerprint(row)
@@ -80,7 +83,7 @@ class DuplicateFinder:
 
 def detect_for_papers(session: Session, paper_ids: list[int], now: datetime | None = None) -> int:
     """One-off detection (a fresh index); runs that store many batches keep a DuplicateFinder."""
-    return DuplicateFinder(session).detect(session, paper_ids, now or datetime.now())
+    return DuplicateFinder(session).detect(session, paper_ids, now or utc_now())
 
 
 def canonical_root(session: Session, paper_id: int) -> int:

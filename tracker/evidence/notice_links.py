@@ -24,7 +24,15 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.store import NoticeLink, Paper, PaperChange, Reference
+from tracker.store import (
+    NoticeLink,
+    Paper,
+    PaperChange,
+    Reference,
+    batches,
+    rows_in_batches,
+    scalars_in_batches,
+)
 
 RETRACTION = "retraction"
 RETRACTED_AND_REPUBLISHED = "retracted_and_republished"
@@ -122,15 +130,12 @@ def link_notices(
     ids = list(paper_ids)
     claims: dict[tuple, Claim] = {}
     own_pmids: set[str] = set()
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Paper.pmid, Paper.comments_corrections, Paper.publication_types)
-            .where(Paper.id.in_(ids[start:start + 500]))
-        )
-        for pmid, comments, types in rows:
-            own_pmids.add(pmid)
-            for claim in notice_claims(pmid, comments or [], types or []):
-                claims.setdefault(claim.key, claim)
+    for pmid, comments, types in rows_in_batches(session, lambda batch: select(
+        Paper.pmid, Paper.comments_corrections, Paper.publication_types
+    ).where(Paper.id.in_(batch)), ids):
+        own_pmids.add(pmid)
+        for claim in notice_claims(pmid, comments or [], types or []):
+            claims.setdefault(claim.key, claim)
     touched = {c.paper_pmid for c in claims.values()} | own_pmids
     existing = _links_touching(session, touched | {c.notice_pmid for c in claims.values()
                                                    if c.notice_pmid})
@@ -149,9 +154,9 @@ def link_notices(
         session.add(link)
         have.add(key)
         new.append(link)
-    if named:
+    for batch in batches(sorted(named)):
         session.execute(delete(NoticeLink).where(
-            NoticeLink.paper_pmid.in_(sorted(named)), NoticeLink.notice_pmid.is_(None),
+            NoticeLink.paper_pmid.in_(batch), NoticeLink.notice_pmid.is_(None),
             NoticeLink.kind.in_(sorted(WITHDRAWING)),
         ))
     session.flush()
@@ -170,8 +175,7 @@ def mark_retracted(
     """
     pmids = sorted(set(pmids))
     flagged: list[int] = []
-    for start in range(0, len(pmids), 500):
-        chunk = pmids[start:start + 500]
+    for chunk in batches(pmids):
         withdrawn = select(NoticeLink.paper_pmid).where(
             NoticeLink.kind.in_(sorted(WITHDRAWING)), NoticeLink.paper_pmid.in_(chunk)
         )
@@ -243,9 +247,9 @@ def baseline_notices(session: Session, kinds: Iterable[str] | None = None) -> li
     if kinds is not None:
         query = query.where(NoticeLink.kind.in_(list(kinds)))
     rows = session.execute(query).all()
-    titles = dict(session.execute(
-        select(Paper.pmid, Paper.title).where(Paper.pmid.in_([r[3] for r in rows if r[3]]))
-    ).all())
+    titles = dict(rows_in_batches(
+        session, lambda batch: select(Paper.pmid, Paper.title).where(Paper.pmid.in_(batch)),
+        [r[3] for r in rows if r[3]]))
     found = [
         BaselineNotice(key, pmid, kind, notice, titles.get(notice), found_at)
         for key, pmid, kind, notice, found_at in rows
@@ -255,14 +259,9 @@ def baseline_notices(session: Session, kinds: Iterable[str] | None = None) -> li
 
 
 def _links_touching(session: Session, pmids: set[str]) -> list[NoticeLink]:
-    found: list[NoticeLink] = []
-    ordered = sorted(pmids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start:start + 500]
-        found.extend(session.scalars(select(NoticeLink).where(
-            or_(NoticeLink.paper_pmid.in_(chunk), NoticeLink.notice_pmid.in_(chunk))
-        )))
-    return found
+    return list(scalars_in_batches(session, lambda batch: select(NoticeLink).where(
+        or_(NoticeLink.paper_pmid.in_(batch), NoticeLink.notice_pmid.in_(batch))
+    ), sorted(pmids)))
 
 
 def _pmid_order(pmid: str) -> tuple[int, str]:

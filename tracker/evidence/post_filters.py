@@ -20,7 +20,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
 
-from tracker.store import Paper, TherapyPaper, TherapyScreen
+from tracker.store import Paper, TherapyPaper, TherapyScreen, scalars_in_batches
+
+SCREENED_COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.mesh)  # what a screen reads
 
 COMPARATORS = ("ssri", "snri")
 
@@ -238,15 +240,13 @@ def screen_links(
         return []
     ids = sorted({paper_id for _, paper_id in links})
     papers = {
-        p.id: p for p in session.scalars(
-            select(Paper).where(Paper.id.in_(ids))
-            .options(load_only(Paper.id, Paper.title, Paper.abstract, Paper.mesh))
-        )
+        p.id: p for p in scalars_in_batches(session, lambda batch: select(Paper).where(
+            Paper.id.in_(batch)).options(load_only(*SCREENED_COLUMNS)), ids)
     }
     have = {
-        (s.therapy_id, s.paper_id): s for s in session.scalars(
-            select(TherapyScreen).where(TherapyScreen.paper_id.in_(ids))
-        )
+        (s.therapy_id, s.paper_id): s for s in scalars_in_batches(
+            session, lambda batch: select(TherapyScreen).where(TherapyScreen.paper_id.in_(batch)),
+            ids)
     }
     kept = []
     for therapy_id, paper_id in links:
@@ -287,12 +287,8 @@ def rescreen_links(session: Session, therapies, *, now: datetime) -> dict[str, i
     }
     pairs = sorted(links | set(screens))
     ids = sorted({paper_id for _, paper_id in pairs})
-    papers: dict[int, Paper] = {}
-    for start in range(0, len(ids), 500):
-        papers.update((p.id, p) for p in session.scalars(
-            select(Paper).where(Paper.id.in_(ids[start:start + 500]))
-            .options(load_only(Paper.id, Paper.title, Paper.abstract, Paper.mesh))
-        ))
+    papers = {p.id: p for p in scalars_in_batches(session, lambda batch: select(Paper).where(
+        Paper.id.in_(batch)).options(load_only(*SCREENED_COLUMNS)), ids)}
     for therapy_id, paper_id in pairs:
         text = LinkText.of_paper(papers[paper_id])
         others = title_therapies(text.title, therapies) if therapy_id in COMPARATORS else None

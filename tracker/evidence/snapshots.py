@@ -33,10 +33,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, utc_now
 from tracker.evidence.coverage import coverage
 from tracker.evidence.levels import LEVELS_BY_RANK, Level
 from tracker.evidence.notice_links import WITHDRAWING
-from tracker.store import NoticeLink, Paper, PaperChange, Snapshot, Therapy, TherapyPaper
+from tracker.store import (
+    NoticeLink,
+    Paper,
+    PaperChange,
+    Snapshot,
+    Therapy,
+    TherapyPaper,
+    rows_in_batches,
+)
 
 PERIODS = ("week", "month")
 RCT_MILESTONES = (10, 25, 50, 100)
@@ -88,7 +97,7 @@ def rebuild_snapshots(
     """Delete every snapshot and rebuild them from the papers; returns the rows written."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r} (known: {', '.join(PERIODS)})")
-    built_at = now or datetime.now()
+    built_at = now or utc_now()
     start = baseline.start_date
     stored = set(session.scalars(select(Therapy.id)))
     therapies = [t for t in baseline.therapies if t.id in stored]
@@ -220,7 +229,7 @@ def _counted_papers(session: Session) -> list[Counted]:
     return [
         Counted(
             therapy_id=row.therapy_id, level=row.level,
-            entered=row.entrez_date or row.pubmed_date or row.first_seen_at.date(),
+            entered=row.entrez_date or row.pubmed_date or local_day(row.first_seen_at),
             retracted_on=when.get(row.id) if row.retracted else None,
         )
         for row in rows
@@ -235,25 +244,28 @@ def _retraction_dates(session: Session, rows: dict[int, object]) -> dict[int, da
     pmid_to_id = {row.pmid: paper_id for paper_id, row in rows.items()}
     when: dict[int, date] = {}
     notice = Paper.__table__.alias("notice")
-    for paper_pmid, created in session.execute(
-        select(NoticeLink.paper_pmid, notice.c.entrez_date)
-        .join(notice, notice.c.pmid == NoticeLink.notice_pmid)
-        .where(NoticeLink.kind.in_(sorted(WITHDRAWING)),
-               NoticeLink.paper_pmid.in_(sorted(pmid_to_id)))
-    ):
+
+    def notices_of(pmids: list[str]):
+        return (select(NoticeLink.paper_pmid, notice.c.entrez_date)
+                .join(notice, notice.c.pmid == NoticeLink.notice_pmid)
+                .where(NoticeLink.kind.in_(sorted(WITHDRAWING)),
+                       NoticeLink.paper_pmid.in_(pmids)))
+
+    def retraction_changes(paper_ids: list[int]):  # a paper's changes all in its own batch
+        return (select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
+                .where(PaperChange.field == "retracted", PaperChange.paper_id.in_(paper_ids))
+                .order_by(PaperChange.changed_at))
+
+    for paper_pmid, created in rows_in_batches(session, notices_of, sorted(pmid_to_id)):
         paper_id = pmid_to_id[paper_pmid]
         if created is not None and (paper_id not in when or created < when[paper_id]):
             when[paper_id] = created
-    for paper_id, changed_at, new in session.execute(
-        select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
-        .where(PaperChange.field == "retracted", PaperChange.paper_id.in_(ids))
-        .order_by(PaperChange.changed_at)
-    ):
+    for paper_id, changed_at, new in rows_in_batches(session, retraction_changes, ids):
         if new is True and paper_id not in when:
-            when[paper_id] = changed_at.date()
+            when[paper_id] = local_day(changed_at)
     for paper_id, row in rows.items():
         if paper_id not in when:
-            when[paper_id] = row.date_revised or row.entrez_date or row.first_seen_at.date()
+            when[paper_id] = row.date_revised or row.entrez_date or local_day(row.first_seen_at)
     return when
 
 

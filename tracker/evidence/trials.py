@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
 
-from tracker.store import Paper, Trial, TrialPaper
+from tracker.store import Paper, Trial, TrialPaper, rows_in_batches
 
 ROLES = ("primary", "secondary", "follow_up", "protocol", "design")
 ROLE_LABELS = {
@@ -242,16 +242,12 @@ def trial_memberships(session: Session, paper_ids: Iterable[int]) -> dict[int, T
     """paper id -> its trial; papers in no trial are absent (each is a trial of its own)."""
     ids = list(paper_ids)
     found: dict[int, TrialMembership] = {}
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(TrialPaper, Trial)
-            .join(Trial, Trial.id == TrialPaper.trial_id)
-            .where(TrialPaper.paper_id.in_(ids[start:start + 500]))
-        )
-        for link, trial in rows:
-            label = ", ".join([*(trial.registry_ids or []), *([trial.acronym] if trial.acronym
-                                                               else [])])
-            found[link.paper_id] = TrialMembership(trial.key, label, link.role, link.role_reason)
+    for link, trial in rows_in_batches(session, lambda batch: select(TrialPaper, Trial)
+                                       .join(Trial, Trial.id == TrialPaper.trial_id)
+                                       .where(TrialPaper.paper_id.in_(batch)), ids):
+        label = ", ".join([*(trial.registry_ids or []), *([trial.acronym] if trial.acronym
+                                                           else [])])
+        found[link.paper_id] = TrialMembership(trial.key, label, link.role, link.role_reason)
     return found
 
 

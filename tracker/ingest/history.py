@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from tracker.baseline import Baseline
+from tracker.clock import utc_now
 from tracker.evidence import coverage
 from tracker.ingest.poll import HISTORY_START, PollSummary, Progress, poll
 from tracker.pubmed.eutils import EutilsClient
@@ -44,7 +45,7 @@ def backfill_history(
     batch_size: int = 200,
     progress: Progress | None = None,
     period: str = "week",
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = utc_now,
 ) -> PollSummary | None:
     """Search the whole history of every therapy that lacks it, up to today; None if none."""
     missing = without_history(db, baseline, today)

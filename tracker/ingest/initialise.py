@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day
 from tracker.errors import PubMedError
 from tracker.ingest.papers import sync_therapies
 from tracker.ingest.references import ReferenceStatus, load_references, reference_statuses
@@ -33,7 +34,7 @@ def initialise(db: Database, baseline: Baseline, *, client, now: datetime) -> In
 
     with db.session() as session:
         changed = sync_therapies(session, baseline) + load_references(session, baseline)
-        repaired = repair_future_watermarks(session, now.date())
+        repaired = repair_future_watermarks(session, local_day(now))
     summary = InitSummary(changed=changed, repaired=repaired)
     if client is not None:
         try:
@@ -52,7 +53,7 @@ def repair_future_watermarks(session: Session, today: date) -> list[str]:
     repaired = []
     for mark in session.scalars(select(Watermark).where(Watermark.polled_through > today)):
         run = session.get(Run, mark.run_id) if mark.run_id else None
-        searched = min(run.started_at.date(), today) if run else today
+        searched = min(local_day(run.started_at), today) if run else today
         repaired.append(f"watermark of {mark.therapy_id} was {mark.polled_through}, after "
                         f"today; set back to {searched}, the last day searched")
         mark.polled_through = searched

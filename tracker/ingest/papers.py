@@ -23,6 +23,7 @@ from tracker.store import (
     decompress,
     fit_to_columns,
     insert_skipping_conflicts,
+    scalars_in_batches,
 )
 
 TRACKED_FIELDS = (
@@ -167,7 +168,8 @@ def upsert_records(
         if kept is None or record.version >= kept.version:
             by_pmid[record.pmid] = record
     existing = {
-        p.pmid: p for p in session.scalars(select(Paper).where(Paper.pmid.in_(list(by_pmid))))
+        p.pmid: p for p in scalars_in_batches(
+            session, lambda batch: select(Paper).where(Paper.pmid.in_(batch)), by_pmid)
     }
     unchanged = {  # byte for byte what we hold: nothing to derive
         pmid for pmid, record in by_pmid.items()
@@ -253,7 +255,8 @@ def mark_deleted(
 ) -> int:
     """PubMed withdrew these PMIDs: keep the rows, flag them, record the change."""
     count = 0
-    for paper in session.scalars(select(Paper).where(Paper.pmid.in_(list(pmids)))):
+    for paper in scalars_in_batches(
+            session, lambda batch: select(Paper).where(Paper.pmid.in_(batch)), pmids):
         if not paper.deleted:
             paper.deleted = True
             paper.updated_at = now

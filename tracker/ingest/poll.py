@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 
 from tracker.baseline import Baseline, Therapy
+from tracker.clock import local_day, utc_now
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.evidence import (
     DuplicateFinder,
@@ -121,10 +122,10 @@ def poll(
     batch_size: int = 200,
     progress: Progress | None = None,
     period: str = "week",
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = utc_now,
 ) -> PollSummary:
     therapies = baseline.select(therapy_ids) if therapy_ids else baseline.targets
-    today = today or now().date()
+    today = today or local_day(now())
     db.require_current()
     with db.session() as session:
         history = get_flag(session, "history", "on") == "on"
@@ -260,7 +261,7 @@ def _finish(
                 continue  # re-cover this window next time
             whole_history = plan.start <= HISTORY_START
             record_window(session, plan.therapy.id, None if whole_history else plan.start,
-                          min(plan.end, finished.date()), run_id=run_id, searched_at=finished)
+                          min(plan.end, local_day(finished)), run_id=run_id, searched_at=finished)
             mark = session.get(Watermark, plan.therapy.id)
             if mark is None:
                 session.add(Watermark(

@@ -37,6 +37,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
+from tracker.clock import local_day, utc_now
 from tracker.errors import ConfigError, PubMedError, QueryRejectedError
 from tracker.evidence import DuplicateFinder, notice_links, rebuild_trials, snapshots
 from tracker.ingest import papers
@@ -52,6 +53,7 @@ from tracker.store import (
     Run,
     TherapyPaper,
     record_failure,
+    rows_in_batches,
 )
 
 log = logging.getLogger(__name__)
@@ -143,7 +145,7 @@ def default_since(db: Database, today: date) -> date:
         return end
     with db.session() as session:
         first = session.scalar(select(func.min(Paper.first_seen_at)))
-    return (first.date() if first else today) - timedelta(days=1)
+    return (local_day(first) if first else today) - timedelta(days=1)
 
 
 def modified_term(therapies: Iterable[Therapy]) -> str:
@@ -177,11 +179,11 @@ def refresh(
     progress: Progress | None = None,
     batch_size: int | None = None,
     period: str = "week",
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = utc_now,
 ) -> RefreshSummary:
     """Re-fetch the stored records that changed or may change; see the module docstring."""
     db.require_current()
-    today = today or now().date()
+    today = today or local_day(now())
     until = min(until or today, today)  # the refresh watermark is never after today
     since = since or default_since(db, today)
     if since > until:
@@ -356,9 +358,9 @@ def _record_source_changes(session: Session, updated: dict[str, int], before: di
     """Indexing can leave the level alone but change where it came from (text -> type)."""
     if not updated:
         return
-    after = dict(session.execute(
-        select(Paper.pmid, Paper.level_source).where(Paper.pmid.in_(list(updated)))
-    ).all())
+    after = dict(rows_in_batches(
+        session, lambda batch: select(Paper.pmid, Paper.level_source).where(Paper.pmid.in_(batch)),
+        updated))
     for pmid, paper_id in updated.items():
         if before.get(pmid) is not None and before[pmid] != after.get(pmid):
             session.add(PaperChange(paper_id=paper_id, run_id=run_id, changed_at=now,
@@ -372,13 +374,12 @@ def _link_notices_to_therapies(session: Session, new_pmids: list[str], run_id: i
     if not new_pmids:
         return
     wanted: set[tuple[str, int]] = set()
-    ids = dict(session.execute(
-        select(Paper.pmid, Paper.id).where(Paper.pmid.in_(new_pmids))
-    ).all())
-    for notice_pmid, paper_pmid, kind in session.execute(
-        select(NoticeLink.notice_pmid, NoticeLink.paper_pmid, NoticeLink.kind)
-        .where(NoticeLink.notice_pmid.in_(new_pmids))
-    ):
+    ids = dict(rows_in_batches(
+        session, lambda batch: select(Paper.pmid, Paper.id).where(Paper.pmid.in_(batch)),
+        new_pmids))
+    for notice_pmid, paper_pmid, kind in rows_in_batches(session, lambda batch: select(
+        NoticeLink.notice_pmid, NoticeLink.paper_pmid, NoticeLink.kind
+    ).where(NoticeLink.notice_pmid.in_(batch)), new_pmids):
         if kind in NOT_LINKED_TO_THERAPY:
             continue
         for therapy_id in session.scalars(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
+from tracker.clock import local_day
 from tracker.errors import ConfigError
 from tracker.evidence import (
     LEVELS_BY_RANK,
@@ -38,7 +39,7 @@ from tracker.report import trials as trial_view
 from tracker.report.citation import issns_of
 from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
-from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper
+from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper, scalars_in_batches
 from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
@@ -363,7 +364,7 @@ def empty_counts() -> dict[str, int]:
 
 def created_on(paper: Paper) -> date:
     """The create date, with the same fallbacks as tracker.evidence.snapshots."""
-    return paper.entrez_date or paper.pubmed_date or paper.first_seen_at.date()
+    return paper.entrez_date or paper.pubmed_date or local_day(paper.first_seen_at)
 
 
 def counts_as_evidence(paper: Paper) -> bool:
@@ -453,9 +454,8 @@ def load_papers(session: Session, therapy_ids: list[str]):
     pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
     while pending - set(papers):
         missing = list(pending - set(papers))
-        for paper in session.scalars(
-            select(Paper).where(Paper.id.in_(missing)).options(defer(Paper.raw_xml))
-        ):
+        for paper in scalars_in_batches(session, lambda batch: select(Paper).where(
+            Paper.id.in_(batch)).options(defer(Paper.raw_xml)), missing):
             papers[paper.id] = paper
         pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
     for paper_id in list(links):
@@ -486,7 +486,7 @@ def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, 
             .order_by(PaperChange.changed_at)
         ):
             if new:
-                days[paper_id] = changed_at.date()
+                days[paper_id] = local_day(changed_at)
     return days
 
 
@@ -524,7 +524,7 @@ def collect_notices(
         )).all()
     for row in notice_rows:
         notice = by_pmid.get(row.notice_pmid) if row.notice_pmid else None
-        day = notice.entrez_date if notice and notice.entrez_date else row.found_at.date()
+        day = notice.entrez_date if notice and notice.entrez_date else local_day(row.found_at)
         extra = therapies_of.get(row.notice_pmid, ()) if row.notice_pmid else ()
         add(row.kind, row.paper_pmid, row.notice_pmid, day, extra)
     for paper in papers.values():
@@ -548,7 +548,7 @@ def collect_notices(
     removed = [p for p in papers.values() if p.deleted]
     days = change_days(session, [p.id for p in removed], "deleted")
     for paper in removed:  # PubMed no longer has it: it stopped counting on that day
-        add("removed", paper.pmid, None, days.get(paper.id, paper.updated_at.date()))
+        add("removed", paper.pmid, None, days.get(paper.id, local_day(paper.updated_at)))
     return list(found.values())
 
 
@@ -710,7 +710,7 @@ def build_report(
     for paper in papers.values():
         if paper.inclusion != "excluded" or paper.canonical_id is not None or paper.deleted:
             continue
-        decided = paper.decided_at.date() if paper.decided_at else None
+        decided = local_day(paper.decided_at) if paper.decided_at else None
         if since <= created_on(paper) <= until or (decided and since <= decided <= until):
             excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names,
                                        issns.get(paper.id)))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.report.build import counts_as_evidence, load_papers
-from tracker.store import DuplicateLink, Paper, TherapyPaper
+from tracker.store import DuplicateLink, Paper, TherapyPaper, scalars_in_batches
 
 
 def pmid_order(pmid: str) -> tuple[int, str]:
@@ -34,7 +34,8 @@ def possible_duplicates(session: Session, papers: dict[int, Paper]) -> dict[int,
     missing = {i for pair in links for i in pair} - set(papers)
     others = dict(papers)
     if missing:
-        for paper in session.scalars(select(Paper).where(Paper.id.in_(list(missing)))):
+        for paper in scalars_in_batches(
+                session, lambda batch: select(Paper).where(Paper.id.in_(batch)), missing):
             others[paper.id] = paper
     doubtful: dict[int, str] = {}
     for one, other in links:

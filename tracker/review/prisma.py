@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.clock import local_day
 from tracker.store import Paper, TherapyPaper, Watermark
 
 FIELDS = ("identified", "duplicates_removed", "screened", "excluded", "included", "awaiting")
@@ -65,7 +66,7 @@ def load_screened(session: Session, therapy_ids: Iterable[str] | None = None) ->
         query = query.where(TherapyPaper.therapy_id.in_(list(therapy_ids)))
     return [
         Screened(therapy_id=r.therapy_id, paper_id=r.id,
-                 entered=r.entrez_date or r.pubmed_date or r.first_seen_at.date(),
+                 entered=r.entrez_date or r.pubmed_date or local_day(r.first_seen_at),
                  duplicate=r.canonical_id is not None, inclusion=r.inclusion,
                  exclusion_reason=r.exclusion_reason)
         for r in session.execute(query)

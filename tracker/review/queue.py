@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, local_iso
 from tracker.errors import TrackerError
 from tracker.review.rules import REASONS, PaperFacts, RuleSettings, TherapyTerms, flags_for
 from tracker.store import (
@@ -29,10 +30,12 @@ from tracker.store import (
     Snapshot,
     TherapyPaper,
 )
+from tracker.text import LIKE_ESCAPE, contains_pattern, folded
 
 DECISIONS = {"include": "included", "exclude": "excluded", "defer": "deferred"}
 STATUSES = ("open", "decided", "all")
 ORDERS = ("oldest", "strongest")
+LATEST = datetime.max.replace(tzinfo=UTC)  # sorts after every waiting time
 FIRST_EVENTS = ("first_rct", "first_systematic_review")
 
 
@@ -42,7 +45,7 @@ class ReviewError(TrackerError):
 
 def entered_on(paper: Paper) -> date:
     """The create date, with the fallbacks the snapshots use."""
-    return paper.entrez_date or paper.pubmed_date or paper.first_seen_at.date()
+    return paper.entrez_date or paper.pubmed_date or local_day(paper.first_seen_at)
 
 
 def status_of(inclusion: str) -> str:
@@ -323,28 +326,51 @@ class QueueRow:
     decided_at: datetime | None
     waiting_since: datetime | None
     entered: date
+    first_author: str | None = None
+    doi: str | None = None
+
+    def matches(self, search: str) -> bool:
+        """Whether the search text is in the title, PMID, first author or DOI, compared
+        without regard to case or Unicode form (accents still count: e is not é)."""
+        wanted = folded(search)
+        return any(wanted in folded(value or "")
+                   for value in (self.title, self.pmid, self.first_author, self.doi))
 
     def to_dict(self) -> dict:
         return {
             "pmid": self.pmid, "title": self.title, "therapies": list(self.therapies),
             "reasons": list(self.reasons), "status": self.status, "level": self.level,
             "decided_by": self.decided_by,
-            "decided_at": self.decided_at.isoformat(timespec="seconds") if self.decided_at
-            else None,
+            "decided_at": local_iso(self.decided_at),
         }
 
 
 def queue_rows(
     session: Session, *, therapy: str | None = None, reason: str | None = None,
-    status: str = "open", order: str = "oldest",
+    status: str = "open", order: str = "oldest", search: str | None = None,
 ) -> list[QueueRow]:
     """The queue, filtered; the oldest waiting first, or the strongest evidence first."""
-    return select_rows(all_rows(session), therapy=therapy, reason=reason, status=status,
-                       order=order)
+    return select_rows(all_rows(session, search=search), therapy=therapy, reason=reason,
+                       status=status, order=order, search=search)
 
 
-def all_rows(session: Session) -> list[QueueRow]:
-    """Every paper with an active flag or a standing decision, read in four queries."""
+SEARCHED_COLUMNS = (Paper.title, Paper.pmid, Paper.first_author, Paper.doi)
+
+
+def search_condition(search: str):
+    r"""The papers whose title, PMID, first author or DOI contain `search`, for the database to
+    narrow the read: ILIKE on PostgreSQL, LIKE on SQLite, with %, _ and \ taken literally.
+
+    Only for ASCII text: SQLite's LIKE folds ASCII case alone, and PostgreSQL's folding depends
+    on the database's locale, so text with other letters is matched by QueueRow.matches alone,
+    the same on both backends."""
+    pattern = contains_pattern(search)
+    return or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in SEARCHED_COLUMNS))
+
+
+def all_rows(session: Session, *, search: str | None = None) -> list[QueueRow]:
+    """Every paper with an active flag or a standing decision, read in four queries; with a
+    search, the database already leaves out papers that cannot match it (ASCII text)."""
     waiting: dict[int, datetime] = {}
     codes: dict[int, list[str]] = defaultdict(list)
     for paper_id, code, raised_at in session.execute(
@@ -362,10 +388,13 @@ def all_rows(session: Session) -> list[QueueRow]:
     ):
         latest_of[paper_id] = (reviewer, decided_at)  # the newest wins
     links = _therapy_links(session)
-    papers = session.execute(select(*RULE_COLUMNS).where(
+    query = select(*RULE_COLUMNS, Paper.first_author, Paper.doi).where(
         Paper.id.in_(select(ReviewFlag.paper_id).where(ReviewFlag.cleared_at.is_(None)))
         | Paper.id.in_(select(ReviewDecision.paper_id).where(ReviewDecision.undone_at.is_(None))),
-        Paper.canonical_id.is_(None), Paper.deleted.is_(False)))
+        Paper.canonical_id.is_(None), Paper.deleted.is_(False))
+    if search and search.isascii():
+        query = query.where(search_condition(search))
+    papers = session.execute(query)
     rows = []
     for paper in papers:
         reviewer, decided_at = latest_of.get(paper.id, (None, None))
@@ -375,13 +404,14 @@ def all_rows(session: Session) -> list[QueueRow]:
             status=status_of(paper.inclusion), level=paper.level,
             level_rank=paper.level_rank or 0, decided_by=reviewer, decided_at=decided_at,
             waiting_since=waiting.get(paper.id), entered=entered_on(paper),
+            first_author=paper.first_author, doi=paper.doi,
         ))
     return rows
 
 
 def select_rows(
     rows: list[QueueRow], *, therapy: str | None = None, reason: str | None = None,
-    status: str = "open", order: str = "oldest",
+    status: str = "open", order: str = "oldest", search: str | None = None,
 ) -> list[QueueRow]:
     """Filter and order queue rows: plain data in and out, so a page can filter one read."""
     if status not in STATUSES:
@@ -400,10 +430,12 @@ def select_rows(
             continue
         if therapy is not None and therapy not in row.therapies:
             continue
+        if search and not row.matches(search):
+            continue
         chosen.append(row)
 
     def oldest(row: QueueRow) -> tuple:
-        return (row.waiting_since or datetime.max, row.entered, row.pmid)
+        return (row.waiting_since or LATEST, row.entered, row.pmid)
 
     if order == "strongest":
         return sorted(chosen, key=lambda r: (-r.level_rank, *oldest(r)))
@@ -472,4 +504,4 @@ def queue_state(session: Session, therapy_ids=None) -> dict:
     rows = [row for row in queue_rows(session, status="open")
             if not wanted or wanted & set(row.therapies)]
     since = [row.waiting_since for row in rows if row.waiting_since]
-    return {"waiting": len(rows), "oldest": min(since).date().isoformat() if since else None}
+    return {"waiting": len(rows), "oldest": local_day(min(since)).isoformat() if since else None}

@@ -3,6 +3,7 @@
     database.py    Database: engine, sessions, Alembic migrations
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
+    batches.py     long lists bound a batch at a time (PostgreSQL's parameter limit)
     conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
     fit.py         text cut to its column's length, as PostgreSQL requires
     locks.py       the run lock: one writing run at a time
@@ -12,6 +13,7 @@
 Which package writes which table is in docs/architecture.md.
 """
 
+from tracker.store.batches import MAX_PARAMETERS, batches, rows_in_batches, scalars_in_batches
 from tracker.store.conflicts import insert_skipping_conflicts
 from tracker.store.database import Database, PoolSettings, make_engine
 from tracker.store.fit import fit_to_columns
@@ -50,6 +52,10 @@ from tracker.store.runs import record_failure
 
 __all__ = [
     "Base",
+    "MAX_PARAMETERS",
+    "batches",
+    "rows_in_batches",
+    "scalars_in_batches",
     "Database",
     "Delivery",
     "DuplicateLink",

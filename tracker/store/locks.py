@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, inspect, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.clock import local_stamp, utc_now
 from tracker.errors import LockedError, StoreError
 from tracker.store.database import Database
 from tracker.store.models import Run, RunLock
@@ -53,7 +54,7 @@ class LockHolder:
 
     def describe(self) -> str:
         return (f"{self.purpose} (pid {self.pid} on {self.host}, "
-                f"since {self.since:%Y-%m-%d %H:%M:%S} UTC)")
+                f"since {local_stamp(self.since)})")
 
 
 @dataclass
@@ -65,8 +66,6 @@ class HeldLock:
     interrupted_runs: int = 0  # runs left `running` by a dead holder, now marked interrupted
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def process_alive(pid: int) -> bool:

@@ -7,7 +7,7 @@ raw record (compressed) is kept so any column can be re-derived without a refetc
 from __future__ import annotations
 
 import zlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -21,9 +21,27 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp held as naive UTC on SQLite and PostgreSQL alike, read back aware in UTC.
+
+    An aware value is converted to UTC on the way in; a naive one is local wall time (what
+    `datetime.now()` gives), so it is converted from the machine's zone, never stored as is.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -106,10 +124,10 @@ class Paper(Base):
     # review: papers a reviewer excludes stop counting
     inclusion: Mapped[str] = mapped_column(String(20), default="undecided")
     exclusion_reason: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
     therapy_links: Mapped[list[TherapyPaper]] = relationship(back_populates="paper")
@@ -122,7 +140,7 @@ class TherapyPaper(Base):
 
     therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), primary_key=True)
-    first_found_at: Mapped[datetime] = mapped_column(DateTime)
+    first_found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
     paper: Mapped[Paper] = relationship(back_populates="therapy_links")
@@ -138,7 +156,7 @@ class PaperVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     raw_xml: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -150,7 +168,7 @@ class PaperChange(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    changed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     field: Mapped[str] = mapped_column(String(40))
     old: Mapped[object] = mapped_column(JSON, nullable=True)
     new: Mapped[object] = mapped_column(JSON, nullable=True)
@@ -161,8 +179,8 @@ class Run(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # poll, refresh, init, reclassify
-    started_at: Mapped[datetime] = mapped_column(DateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running, ok, failed
     window_start: Mapped[date | None] = mapped_column(Date)
     window_end: Mapped[date | None] = mapped_column(Date)
@@ -178,7 +196,7 @@ class Watermark(Base):
 
     therapy_id: Mapped[str] = mapped_column(ForeignKey("therapies.id"), primary_key=True)
     polled_through: Mapped[date] = mapped_column(Date)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
 
@@ -203,7 +221,7 @@ class Reference(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(20))  # ecitmatch | esearch
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     matches: Mapped[list] = mapped_column(JSON, default=list)  # therapy ids the paper is about
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DuplicateLink(Base):
@@ -219,9 +237,9 @@ class DuplicateLink(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="possible")  # possible, confirmed...
     decided_by: Mapped[str | None] = mapped_column(String(100))  # a person, or rule:doi
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
-    found_at: Mapped[datetime] = mapped_column(DateTime)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("paper_id", "other_id", name="uq_duplicate_pair"),)
 
@@ -236,7 +254,7 @@ class NoticeLink(Base):
     notice_pmid: Mapped[str | None] = mapped_column(String(16), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # retraction, expression_of_concern, erratum...
     source: Mapped[str] = mapped_column(String(40))  # which record said so
-    found_at: Mapped[datetime] = mapped_column(DateTime)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
     __table_args__ = (
@@ -256,7 +274,7 @@ class Snapshot(Base):
     cumulative_by_level: Mapped[dict] = mapped_column(JSON, default=dict)
     retracted: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[list] = mapped_column(JSON, default=list)
-    built_at: Mapped[datetime] = mapped_column(DateTime)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- level classifier: the trained model of the store's indexed papers --------------------------
@@ -272,7 +290,7 @@ class LevelModelRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[str] = mapped_column(String(20), unique=True)
-    trained_at: Mapped[datetime] = mapped_column(DateTime)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime)
     training_size: Mapped[int] = mapped_column(Integer)  # papers the saved model was fitted on
     held_out_size: Mapped[int] = mapped_column(Integer)  # papers it was scored on
     levels: Mapped[list] = mapped_column(JSON, default=list)  # level slugs it learnt
@@ -296,7 +314,7 @@ class TherapyScreen(Base):
     dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
     tag: Mapped[str | None] = mapped_column(String(80))
-    screened_at: Mapped[datetime] = mapped_column(DateTime)
+    screened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
 
@@ -310,7 +328,7 @@ class Trial(Base):
     registry_ids: Mapped[list] = mapped_column(JSON, default=list)
     acronym: Mapped[str | None] = mapped_column(String(80))
     grouped_by: Mapped[str] = mapped_column(String(40))  # registry id | acronym and authors
-    built_at: Mapped[datetime] = mapped_column(DateTime)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TrialPaper(Base):
@@ -350,8 +368,8 @@ class RunLock(Base):
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(String(40))
-    acquired_at: Mapped[datetime] = mapped_column(DateTime)
-    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 # -- review queue: flags that put a paper in the queue, reviewers' decisions, reviewers ----------
 
 
@@ -364,8 +382,8 @@ class ReviewFlag(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"), index=True)
     reason: Mapped[str] = mapped_column(String(60))  # a code from tracker.review.rules.REASONS
     detail: Mapped[str] = mapped_column(Text, default="")
-    raised_at: Mapped[datetime] = mapped_column(DateTime)
-    cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_why: Mapped[str | None] = mapped_column(Text)
 
 
@@ -380,8 +398,8 @@ class ReviewDecision(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(100))
-    decided_at: Mapped[datetime] = mapped_column(DateTime)
-    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -393,7 +411,7 @@ class Reviewer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- digest: subscribers, deliveries, scheduled job runs ---------------------------------------
@@ -411,7 +429,7 @@ class Subscriber(Base):
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")  # weekly | monthly
     max_items: Mapped[int] = mapped_column(Integer, default=20)
     send_if_empty: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Delivery(Base):
@@ -433,8 +451,8 @@ class Delivery(Base):
     message_id: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[datetime] = mapped_column(DateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("subscriber_email", "period_start", "period_end", name="uq_delivery"),
@@ -448,9 +466,9 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job: Mapped[str] = mapped_column(String(40))
-    scheduled_for: Mapped[datetime] = mapped_column(DateTime)
-    started_at: Mapped[datetime] = mapped_column(DateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")  # ok, failed, interrupted
     detail: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str] = mapped_column(String(200), default="")
@@ -473,7 +491,7 @@ class SearchedWindow(Base):
     start: Mapped[date | None] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    searched_at: Mapped[datetime] = mapped_column(DateTime)
+    searched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StoreFlag(Base):

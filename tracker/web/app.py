@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -24,6 +24,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tracker.baseline import Baseline
+from tracker.clock import local_day, local_stamp, utc_now
 from tracker.config import Settings
 from tracker.errors import ConfigError
 from tracker.evidence import Level
@@ -48,14 +49,14 @@ PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                  "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-FILTERS = ("therapy", "reason", "status", "order")
+FILTERS = ("therapy", "reason", "status", "order", "q")  # q: the search box's text
 # failed sign-ins allowed per client address before the login form refuses for a while
 FAILED_LOGINS = "5 per minute;20 per hour"
 LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
 def create_app(
-    settings: Settings, baseline: Baseline, db: Database, *, clock=datetime.now
+    settings: Settings, baseline: Baseline, db: Database, *, clock=utc_now
 ) -> Flask:
     """The review app for one database; refuses to start without a session secret."""
     if not settings.secret_key or len(settings.secret_key) < MIN_SECRET:
@@ -66,6 +67,7 @@ def create_app(
         )
     db.require_current()
     app = Flask(__name__)
+    app.jinja_env.filters["local_time"] = local_stamp
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -109,7 +111,7 @@ def create_app(
     def rows_for(db_session, chosen):
         return queue_rows(db_session, therapy=chosen["therapy"] or None,
                           reason=chosen["reason"] or None, status=chosen["status"],
-                          order=chosen["order"])
+                          order=chosen["order"], search=chosen["q"] or None)
 
     def query_string(chosen) -> str:
         kept = {k: v for k, v in chosen.items() if v and not (
@@ -190,7 +192,7 @@ def create_app(
             everything = all_rows(db_session)
         rows = select_rows(everything, therapy=chosen["therapy"] or None,
                            reason=chosen["reason"] or None, status=chosen["status"],
-                           order=chosen["order"])
+                           order=chosen["order"], search=chosen["q"] or None)
         counts = Counter(r.status for r in everything)
         open_rows = [r for r in everything if r.status in ("open", "deferred") and r.reasons]
         by_reason = Counter(code for r in open_rows for code in r.reasons)
@@ -261,7 +263,7 @@ def create_app(
         from tracker.report import build_report, render
 
         try:
-            until = date.fromisoformat(request.args.get("until") or clock().date().isoformat())
+            until = date.fromisoformat(request.args.get("until") or local_day(clock()).isoformat())
             since = date.fromisoformat(request.args.get("since")
                                        or (until - timedelta(days=6)).isoformat())
         except ValueError:
@@ -291,7 +293,7 @@ def create_app(
             abort(404)
         now = clock()
         try:
-            until = date.fromisoformat(request.args.get("until") or now.date().isoformat())
+            until = date.fromisoformat(request.args.get("until") or local_day(now).isoformat())
             since = date.fromisoformat(request.args.get("since")
                                        or (until - timedelta(days=89)).isoformat())
         except ValueError:
@@ -312,7 +314,7 @@ def create_app(
     @app.get("/report/choose")
     @login_required
     def choose_report():
-        today = clock().date()
+        today = local_day(clock())
         return render_template("report_form.html", since=today - timedelta(days=6), until=today)
 
     return app
