@@ -9,7 +9,6 @@ points at its canonical paper through Paper.canonical_id; counts skip papers tha
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,7 +58,7 @@ class TitleShapes:
     def __init__(self):
         import numpy
 
-        self._np = numpy
+        self.np = numpy
         self._bucket = numpy.full(256, len(self.SYMBOLS), dtype=numpy.uint8)
         for position, symbol in enumerate(self.SYMBOLS):
             self._bucket[ord(symbol)] = position
@@ -67,24 +66,26 @@ class TitleShapes:
         self._lengths = numpy.zeros(1024, dtype=numpy.int32)
 
     def _shape(self, title: str):
-        data = self._np.frombuffer(title.encode("utf-8"), dtype=self._np.uint8)
-        counts = self._np.bincount(self._bucket[data], minlength=len(self.SYMBOLS) + 1)
-        return self._np.minimum(counts, 255).astype(self._np.uint8), len(data)
+        data = self.np.frombuffer(title.encode("utf-8"), dtype=self.np.uint8)
+        counts = self.np.bincount(self._bucket[data], minlength=len(self.SYMBOLS) + 1)
+        return self.np.minimum(counts, 255).astype(self.np.uint8), len(data)
 
     def add(self, paper_id: int, title: str) -> None:
         if paper_id >= len(self._lengths):
             size = max(paper_id + 1, 2 * len(self._lengths))
-            self._counts = self._np.resize(self._counts, (size, self._counts.shape[1]))
-            self._lengths = self._np.resize(self._lengths, size)
+            counts = self.np.zeros((size, self._counts.shape[1]), dtype=self.np.uint8)
+            lengths = self.np.zeros(size, dtype=self.np.int32)
+            counts[:len(self._counts)], lengths[:len(self._lengths)] = self._counts, self._lengths
+            self._counts, self._lengths = counts, lengths
         self._counts[paper_id], self._lengths[paper_id] = self._shape(title)
 
     def may_reach(self, title: str, paper_ids: set[int], threshold: float) -> set[int]:
         """The papers whose title's ratio to `title` may reach the threshold."""
         if not paper_ids:
             return set()
-        ids = self._np.fromiter(paper_ids, dtype=self._np.int64, count=len(paper_ids))
+        ids = self.np.fromiter(paper_ids, dtype=self.np.int64, count=len(paper_ids))
         counts, length = self._shape(title)
-        apart = self._np.abs(self._counts[ids].astype(self._np.int16) - counts).sum(axis=1)
+        apart = self.np.abs(self._counts[ids].astype(self.np.int16) - counts).sum(axis=1)
         allowed = (1 - threshold / 100) * (self._lengths[ids] + length) + 1e-9
         return set(ids[apart <= allowed].tolist())
 
@@ -106,7 +107,7 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._shapes = TitleShapes()
         self._titles: dict[int, list[int]] = {}  # hash(title) -> paper ids
         self._author_years: dict[int, list[int]] = {}  # hash((author, year)) -> paper ids
-        self._word_ids: dict[str, array] = {}  # title word -> paper ids
+        self._word_ids: dict[str, list[int]] = {}  # title word -> paper ids
         self._session = session
         self.finish()
         rows = session.execute(
@@ -134,7 +135,7 @@ class StoredIndex(dedupe.DuplicateIndex):
         if author and year is not None:
             self._author_years.setdefault(hash((author, year)), []).append(paper_id)
         for word in dedupe.blocking_words(title):
-            self._word_ids.setdefault(word, array("q")).append(paper_id)
+            self._word_ids.setdefault(word, []).append(paper_id)
 
     def _file_identifiers(self, fp: dedupe.Fingerprint) -> None:
         for column, value in (("doi", fp.doi), ("pmcid", fp.pmcid), ("pmid", fp.pmid)):
@@ -158,8 +159,8 @@ class StoredIndex(dedupe.DuplicateIndex):
     def author_year_block(self, author: str, year: int) -> list[int]:
         return self._author_years.get(hash((author, year)), [])
 
-    def word_posting(self, word: str) -> array:
-        return self._word_ids.get(word, ())
+    def word_posting(self, word: str) -> list[int]:
+        return self._word_ids.get(word, [])
 
     def ids_with_doi(self, doi: str) -> list[int]:
         return self._by_key.get(("doi", doi), [])

@@ -237,10 +237,9 @@ def screen_links(
     if not links:
         return []
     ids = sorted({paper_id for _, paper_id in links})
-    papers = {
-        p.id: p for p in session.scalars(
-            select(Paper).where(Paper.id.in_(ids))
-            .options(load_only(Paper.id, Paper.title, Paper.abstract, Paper.mesh))
+    papers = {  # plain rows, not Paper objects: a poll screens every batch it stores
+        p.id: p for p in session.execute(
+            select(Paper.id, Paper.title, Paper.abstract, Paper.mesh).where(Paper.id.in_(ids))
         )
     }
     have = {
