@@ -274,9 +274,9 @@ class DuplicateFinder:
         """Link the given (new) papers to what they duplicate; returns how many links were made."""
         if not paper_ids:
             return 0
-        fingerprints = [_fingerprint(row) for row in session.execute(
-            select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(paper_ids))
-        )]
+        fingerprints = [_fingerprint(row) for row in session.execute(  # stored order: the
+            select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(paper_ids)).order_by(Paper.id)
+        )]  # later record of a pair links to the earlier one
         known_pairs = set()
         for start in range(0, len(paper_ids), CHUNK):
             chunk = paper_ids[start:start + CHUNK]
