@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ratios import ratio_line  # noqa: E402
 
 from tracker.evidence.duplicate_match import DuplicateIndex, find_duplicates, fingerprint  # noqa: E402
 from tracker.records import Author, PaperRecord, PartialDate, PublicationType  # noqa: E402
@@ -74,8 +77,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{matches:>8}", flush=True)
     smallest, largest = min(sizes), max(sizes)
     ratio = per_record[largest] / per_record[smallest]
-    print(f"CPU per record, {largest:,} vs {smallest:,}: {ratio:.2f}x "
-          f"(goal <= {GOAL:g}x: {'met' if ratio <= GOAL else 'NOT met'})")
+    ratio_line(f"duplicate detection CPU per record, {largest // 1000}k vs {smallest // 1000}k "
+               "near-identical titles", value=per_record[largest] * 1000,
+               anchor=per_record[smallest] * 1000, unit="ms/record", goal=f"<= {GOAL:g}x",
+               met=ratio <= GOAL, detail=f"median of {args.runs}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
 """Ingest benchmark: parse, classify, deduplicate and store N PubMed records in SQLite and/or
 PostgreSQL.
 
-Prints records/s for raw lxml iterparse (the floor), for tracker's streaming parser, and end to end
-(parse + classify + dedupe + upsert + therapy links, committed in batches as a poll does), plus the
-peak memory of each stage, measured in a fresh subprocess so stages do not share a heap.
+Prints records/s for a single-pass lxml field extractor (the floor, bench/lxml_fields.py), for
+tracker's streaming parser, end to end
+(parse + classify + dedupe + upsert + therapy links + notices, committed in batches as a poll
+does), and for the naive loop it is measured against (Bio.Entrez.read, then one ORM insert and
+flush per record), plus the peak memory of each stage, measured in a fresh subprocess so stages do
+not share a heap. The ratios: parse vs the lxml floor, ingest vs the naive loop per backend, and
+the ingest's peak memory at --memory-records vs --records (it should stay flat: the duplicate
+index does not hold every stored paper). A stage's clock starts after its imports and stops
+short of creating the scratch schema; everything else it does is counted.
 
-    python bench/bench_ingest.py [--records 50000] [--batch 200] [--db sqlite|postgresql|both]
+    python bench/bench_ingest.py [--records 10000] [--memory-records 40000] [--batch 200]
+                                 [--db sqlite|postgresql|both]
 
 PostgreSQL: a scratch database is created (and dropped) on the server --postgres-url names
 (default: TRACKER_TEST_POSTGRES_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
@@ -21,8 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(BENCH), str(ROOT)]
+
+from ratios import ratio_line  # noqa: E402
 
 
 def make_file(path: Path, n: int) -> None:
@@ -34,17 +48,9 @@ def make_file(path: Path, n: int) -> None:
 
 
 def stage_floor(path: Path, _batch: int, _url: str = "") -> int:
-    from lxml import etree
+    from lxml_fields import iter_fields
 
-    count = 0
-    for _, element in etree.iterparse(str(path), events=("end",),
-                                      tag=("PubmedArticle", "PubmedBookArticle"),
-                                      resolve_entities=False, no_network=True, load_dtd=False):
-        count += 1
-        element.clear()
-        while element.getprevious() is not None:
-            del element.getparent()[0]
-    return count
+    return sum(1 for _ in iter_fields(path))
 
 
 def stage_parse(path: Path, _batch: int, _url: str = "") -> int:
@@ -55,56 +61,155 @@ def stage_parse(path: Path, _batch: int, _url: str = "") -> int:
 
 
 def stage_store(path: Path, batch_size: int, url: str = "") -> int:
+    """Tracker's ingest, as a poll commits each EFetch batch (tracker.ingest.poll.store_batch):
+    parse, classify, screen and link therapies, detect duplicates, link notices."""
     from tracker.evidence import DuplicateFinder
-    from tracker.ingest import link_therapies, upsert_records
+    from tracker.ingest.poll import store_batch
     from tracker.pubmed.parse import iter_records
     from tracker.records import PaperRecord
-    from tracker.store import Database, Therapy
 
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(url or f"sqlite:///{folder}/bench.db")
-        db.migrate()
-        with db.session() as session:
-            session.add(Therapy(id="bench", name="bench", category="x", status="x", query="x"))
+    with scratch_store(url) as db:
         with db.session() as session:
             finder = DuplicateFinder(session)
         count = 0
         batch: list[PaperRecord] = []
+        finders: dict[str, list[str]] = {}
 
         def commit(batch):
-            now = datetime.now()
             with db.session() as session:
-                result = upsert_records(session, batch, run_id=None, now=now)
-                link_therapies(session, [("bench", i) for i in result.ids.values()],
-                               run_id=None, now=now)
-                finder.detect(session, list(result.new.values()), now)
+                store_batch(session, batch, finders, finder, (), run_id=None, now=datetime.now)
 
         for record in iter_records(path):
             if not isinstance(record, PaperRecord):
                 continue
             batch.append(record)
+            finders[record.pmid] = [BENCH_THERAPY]
             count += 1
             if len(batch) >= batch_size:
                 commit(batch)
                 batch = []
         if batch:
             commit(batch)
-        db.dispose()
     return count
 
 
-STAGES = {"floor": stage_floor, "parse": stage_parse, "store": stage_store}
+def stage_naive(path: Path, batch_size: int, url: str = "") -> int:
+    """The naive loop the ingest is measured against: Bio.Entrez.read on the same XML, then one
+    ORM Paper per record, added and flushed one by one, committed every batch_size records.
+    It fills the columns Bio.Entrez's dicts give directly; no classification, no duplicates."""
+    from tracker.pubmed import entrez
+    from tracker.store import Paper, TherapyPaper
+
+    answer = entrez.read(path.read_bytes())
+    articles = list(answer["PubmedArticle"]) + list(answer["PubmedBookArticle"])
+    now = datetime.now()
+    with scratch_store(url) as db:
+        for start in range(0, len(articles), batch_size):
+            with db.session() as session:
+                for article in articles[start:start + batch_size]:
+                    paper = Paper(first_seen_at=now, updated_at=now, raw_xml=b"",
+                                  **naive_columns(article))
+                    session.add(paper)
+                    session.flush()
+                    session.add(TherapyPaper(therapy_id=BENCH_THERAPY, paper_id=paper.id,
+                                             first_found_at=now))
+                    session.flush()
+    return len(articles)
+
+
+def naive_columns(article) -> dict:
+    """Paper columns straight from one Bio.Entrez PubmedArticle (or book article)."""
+    if "BookDocument" in article:
+        book = article["BookDocument"]
+        return {"pmid": str(book["PMID"]), "kind": "book",
+                "title": str(book.get("ArticleTitle", book.get("Book", {}).get("BookTitle", "")))}
+    citation = article["MedlineCitation"]
+    item = citation["Article"]
+    journal = item.get("Journal", {})
+    issue = journal.get("JournalIssue", {})
+    year = issue.get("PubDate", {}).get("Year")
+    authors = [
+        {"last": a.get("LastName"), "fore": a.get("ForeName"), "initials": a.get("Initials"),
+         "collective": a.get("CollectiveName")}
+        for a in item.get("AuthorList", [])
+    ]
+    ids = {str(i.attributes.get("IdType")): str(i)
+           for i in article.get("PubmedData", {}).get("ArticleIdList", [])}
+    return {
+        "pmid": str(citation["PMID"]),
+        "medline_status": str(citation.attributes.get("Status", "")),
+        "title": str(item.get("ArticleTitle", "")),
+        "abstract": [{"label": str(t.attributes.get("Label") or ""), "text": str(t)}
+                     for t in item.get("Abstract", {}).get("AbstractText", [])],
+        "authors": authors,
+        "first_author": authors[0]["last"] if authors else None,
+        "journal": str(journal.get("Title", "")) or None,
+        "journal_abbrev": str(journal.get("ISOAbbreviation", "")) or None,
+        "volume": str(issue.get("Volume", "")) or None,
+        "issue": str(issue.get("Issue", "")) or None,
+        "pub_year": int(year) if year else None,
+        "languages": [str(x) for x in item.get("Language", [])],
+        "publication_types": [[str(t.attributes.get("UI")), str(t)]
+                              for t in item.get("PublicationTypeList", [])],
+        "mesh": [{"descriptor": str(m["DescriptorName"]),
+                  "ui": str(m["DescriptorName"].attributes.get("UI")),
+                  "major": m["DescriptorName"].attributes.get("MajorTopicYN") == "Y",
+                  "qualifiers": [str(q) for q in m.get("QualifierName", [])]}
+                 for m in citation.get("MeshHeadingList", [])],
+        "keywords": [str(k) for group in citation.get("KeywordList", []) for k in group],
+        "doi": ids.get("doi"),
+        "pmcid": ids.get("pmc"),
+    }
+
+
+BENCH_THERAPY = "bench"
+
+
+@contextmanager
+def scratch_store(url: str):
+    """A migrated database (a temporary SQLite file unless url names one) with one therapy."""
+    from tracker.store import Database, Therapy
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        db = Database(url or f"sqlite:///{folder}/bench.db")
+        db.migrate()
+        with db.session() as session:
+            session.add(Therapy(id=BENCH_THERAPY, name="bench", category="x", status="x",
+                                query="x"))
+        SETUP_SECONDS.append(time.perf_counter() - started)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+STAGES = {"floor": stage_floor, "parse": stage_parse, "store": stage_store,
+          "naive": stage_naive}
+
+
+# What each stage imports before its clock starts: a poll imports once per process, and
+# tracker.evidence's import (the level model's libraries) would otherwise count as ingest time.
+IMPORTS = {
+    "floor": ["lxml.etree", "lxml_fields"],
+    "parse": ["tracker.pubmed.parse"],
+    "store": ["tracker.evidence", "tracker.ingest.poll", "tracker.pubmed.parse"],
+    "naive": ["tracker.pubmed.entrez", "tracker.store"],
+}
+SETUP_SECONDS: list[float] = []  # creating the scratch schema: not ingest time either
 
 
 def run_stage(name: str, path: Path, batch: int, url: str = "") -> dict:
-    """One stage in a child process: its own wall time and peak resident memory."""
+    """One stage in a child process: its own wall time (imports and schema creation left out)
+    and peak resident memory."""
     code = (
-        "import json, resource, sys, time; sys.path.insert(0, 'bench');"
-        "import bench_ingest as b; from pathlib import Path;"
-        "t = time.perf_counter();"
+        f"import json, resource, sys, time; sys.path[:0] = [{str(BENCH)!r}, {str(ROOT)!r}];"
+        "import bench_ingest as b; from pathlib import Path; import importlib;"
+        f"[importlib.import_module(m) for m in b.IMPORTS[{name!r}]];"
+        "t = time.perf_counter(); c = time.process_time();"
         f"n = b.STAGES[{name!r}](Path({str(path)!r}), {batch}, {url!r});"
-        "s = time.perf_counter() - t;"
-        "print(json.dumps({'n': n, 'seconds': s,"
+        "s = time.perf_counter() - t - sum(b.SETUP_SECONDS);"
+        "print(json.dumps({'n': n, 'seconds': s, 'cpu_seconds': time.process_time() - c,"
         " 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -133,12 +238,19 @@ def scratch_postgres(admin_url: str):
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
+GOAL_VS_NAIVE = 2.0  # ingest at least twice the naive loop's records/s
+GOAL_PARSE_VS_FLOOR = 0.6
+GOAL_MEMORY_GROWTH = 1.3  # peak memory at --memory-records over that at --records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--memory-records", type=int, default=40_000,
+                        help="the larger ingest whose peak memory is compared (0: skip)")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite",
-                        help="backend(s) for the end-to-end stage")
+                        help="backend(s) for the end-to-end stages")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -149,33 +261,76 @@ def main() -> None:
         make_file(path, args.records)
         size_mb = path.stat().st_size / 1e6
         print(f"{args.records:,} synthetic PubMed records, {size_mb:.0f} MB of EFetch XML "
-              f"(made in {time.perf_counter() - started:.1f} s)")
-        print(f"{'stage':<44}{'records/s':>12}{'seconds':>10}{'peak MB':>10}")
+              f"(made in {time.perf_counter() - started:.1f} s), batches of {args.batch}")
+        print(f"{'stage':<52}{'records/s':>12}{'seconds':>10}{'peak MB':>10}")
         stages = [
-            ("floor", "lxml iterparse, no field extraction (floor)", "sqlite"),
+            ("floor", "lxml field extractor (floor)", "sqlite"),
             ("parse", "tracker.pubmed.parse.iter_records", "sqlite"),
-        ] + [
-            ("store", f"end to end into {'SQLite' if b == 'sqlite' else 'PostgreSQL'} "
-             "(classify, dedupe)", b) for b in backends
         ]
-        counted = set()
+        for backend in backends:
+            name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            stages += [
+                ("store", f"ingest into {name} (classify, dedupe, notices)", backend),
+                ("naive", f"naive: Bio.Entrez.read + ORM row by row, {name}", backend),
+            ]
+        figures = {}
         for name, label, backend in stages:
-            url, drop = "", None
-            if name == "store" and backend == "postgresql":
-                url, drop = scratch_postgres(args.postgres_url)
-            try:
-                figures = run_stage(name, path, args.batch, url)
-            finally:
-                if drop:
-                    drop()
-            counted.add(figures["n"])
-            assert len(counted) == 1, f"stages disagree on the record count: {counted}"
-            rate = figures["n"] / figures["seconds"]
-            print(f"{label:<44}{rate:>12,.0f}{figures['seconds']:>10.1f}"
-                  f"{figures['peak_mb']:>10.0f}")
+            figures[name, backend] = measured = run_stage_on(name, path, args.batch, backend,
+                                                             args.postgres_url)
+            assert measured["n"] == args.records, f"{name} counted {measured['n']} records"
+            print(f"{label:<52}{measured['rate']:>12,.0f}{measured['seconds']:>10.1f}"
+                  f"{measured['peak_mb']:>10.0f}", flush=True)
+        floor, parse = figures["floor", "sqlite"], figures["parse", "sqlite"]
+        ratio = parse["rate"] / floor["rate"]
+        ratio_line("parse vs lxml field extractor", value=parse["rate"], anchor=floor["rate"],
+                   unit="records/s", goal=f">= {GOAL_PARSE_VS_FLOOR}x",
+                   met=ratio >= GOAL_PARSE_VS_FLOOR, detail=f"{args.records:,} records")
+        for backend in backends:
+            store, naive = figures["store", backend], figures["naive", backend]
+            ratio = store["rate"] / naive["rate"]
+            ratio_line(f"ingest vs naive loop, {backend}, {args.records // 1000}k",
+                       value=store["rate"], anchor=naive["rate"], unit="records/s",
+                       goal=f">= {GOAL_VS_NAIVE:g}x", met=ratio >= GOAL_VS_NAIVE,
+                       detail="parse+classify+dedupe+notices+store vs Entrez.read+ORM insert")
+            if backend == "sqlite":  # all the work is in the process: its CPU time, unlike the
+                # wall clock, does not count other programs on a shared machine
+                cpu_ratio = naive["cpu_seconds"] / store["cpu_seconds"]
+                ratio_line(f"ingest vs naive loop, sqlite, {args.records // 1000}k, CPU",
+                           value=args.records / store["cpu_seconds"],
+                           anchor=args.records / naive["cpu_seconds"], unit="records/CPU s",
+                           goal=f">= {GOAL_VS_NAIVE:g}x", met=cpu_ratio >= GOAL_VS_NAIVE)
+        if args.memory_records:
+            big = Path(folder) / "efetch_big.xml"
+            make_file(big, args.memory_records)
+            larger = run_stage_on("store", big, args.batch, "sqlite", args.postgres_url)
+            smaller = figures["store", "sqlite"] if "sqlite" in backends else run_stage_on(
+                "store", path, args.batch, "sqlite", args.postgres_url)
+            print(f"{'ingest into SQLite, ' + format(args.memory_records, ',') + ' records':<52}"
+                  f"{larger['rate']:>12,.0f}{larger['seconds']:>10.1f}"
+                  f"{larger['peak_mb']:>10.0f}")
+            growth = larger["peak_mb"] / smaller["peak_mb"]
+            ratio_line(f"ingest peak memory, {args.memory_records // 1000}k vs "
+                       f"{args.records // 1000}k records", value=larger["peak_mb"],
+                       anchor=smaller["peak_mb"], unit="MB",
+                       goal=f"<= {GOAL_MEMORY_GROWTH}x", met=growth <= GOAL_MEMORY_GROWTH,
+                       detail="SQLite, peak RSS of a fresh process")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"(peak MB: the stage process's maximum resident set, interpreter included; "
           f"this driver: {own} MB)")
+
+
+def run_stage_on(name: str, path: Path, batch: int, backend: str, postgres_url: str) -> dict:
+    """run_stage against a scratch PostgreSQL database when backend says so."""
+    url, drop = "", None
+    if name in ("store", "naive") and backend == "postgresql":
+        url, drop = scratch_postgres(postgres_url)
+    try:
+        figures = run_stage(name, path, batch, url)
+    finally:
+        if drop:
+            drop()
+    figures["rate"] = figures["n"] / figures["seconds"]
+    return figures
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ from tracker.demo.synth import synthetic_records  # noqa: E402
 from tracker.pubmed.eutils import MAX_IDS, EutilsClient  # noqa: E402
 from tracker.pubmed.transport import Throttle, Transport  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ratios import ratio_line  # noqa: E402
+
+GOAL_REQUESTS = 1.1  # requests sent / the fewest that can fetch the records
+GOAL_WALL = 1.2  # a poll's wall time / its requests at 3 per second
+
 EVERYTHING = '"1900/01/01"[crdt] : "3000/12/31"[crdt]'  # matches every synthetic record
 START = date(2025, 3, 1)
 WINDOW = (START, START + timedelta(days=364))  # synthetic records are created within a year
@@ -77,6 +83,8 @@ def run(n: int, strategy: str, latency: float, batch_size: int) -> dict:
     searches = sum(1 for _t, endpoint in log if endpoint == "esearch.fcgi")
     fetches = sum(1 for _t, endpoint in log if endpoint == "efetch.fcgi")
     floor = math.ceil(n / MAX_IDS) + math.ceil(n / batch_size)
+    if strategy == "poll":  # one ESearch per therapy, then every record fetched once
+        floor = len(load_baseline(default_seeds_dir()).targets) + math.ceil(got / batch_size)
     efetch_times = [t - clock_start for t, endpoint in log if endpoint == "efetch.fcgi"]
     return {
         "n": n, "strategy": strategy, "records": got, "missing": len(client.missing),
@@ -135,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{'EFetch':>6} {'requests':>8} {'floor':>6} {'retries':>7} {'wall s':>7} "
               f"{'paced s':>7} {'max/1s':>6} {'wall/rate':>9}")
     print(f"latency {args.latency}s per request, batch {args.batch_size}, limit 3 requests/s; "
-          "floor = ceil(N/9999) ESearch + ceil(N/batch) EFetch (not for poll: one search per "
+          "floor = ceil(N/9999) ESearch + ceil(N/batch) EFetch (for poll: one search per "
           "therapy); paced = (requests-1)/3; wall/rate = wall time / (requests / 3 per second)")
     print(header)
     print("-" * len(header))
@@ -144,11 +152,24 @@ def main(argv: list[str] | None = None) -> None:
             row = run(n, strategy, args.latency, args.batch_size)
             print(f"{row['n']:>7} {row['strategy']:>8} {row['records']:>8} {row['missing']:>7} "
                   f"{row['esearch']:>7} {row['efetch']:>6} {row['requests']:>8} "
-                  f"{'-' if strategy == 'poll' else row['floor']:>6} {row['retries']:>7} "
+                  f"{row['floor']:>6} {row['retries']:>7} "
                   f"{row['wall']:>7.1f} {row['paced']:>7.1f} {row['busiest']:>6} "
                   f"{row['wall'] / row['rate_floor']:>8.2f}x", flush=True)
             if strategy == "poll":
                 print(f"{'':>17}{row['phases']}, done at {row['wall']:.1f} s", flush=True)
+            ratio = row["requests"] / row["floor"]
+            ratio_line(f"{strategy} backfill of {n:,} records: requests vs floor",
+                       value=row["requests"], anchor=row["floor"], unit="requests",
+                       goal=f"<= {GOAL_REQUESTS:g}x", met=ratio <= GOAL_REQUESTS,
+                       detail=f"{row['esearch']} ESearch + {row['efetch']} EFetch")
+            if strategy == "poll":
+                floor_seconds = row["rate_floor"]
+                ratio_line(f"poll backfill of {n:,} records: wall time vs rate-limit floor",
+                           value=row["wall"], anchor=floor_seconds, unit="s",
+                           goal=f"<= {GOAL_WALL:g}x",
+                           met=row["wall"] / floor_seconds <= GOAL_WALL,
+                           detail=f"{row['requests']} requests at 3/s; fetched, parsed, "
+                                  "classified, deduplicated and stored into SQLite")
 
 
 if __name__ == "__main__":

@@ -107,3 +107,53 @@ def test_stored_fingerprint_equals_the_records(db, baseline, eutils_server, sett
     stored = _fingerprint(row)
     assert stored == dedupe.fingerprint(row.id, record)
     assert stored.year == 2024 and stored.linked_pmids == {"90000902"}
+
+
+def test_the_run_finds_the_duplicates_the_in_memory_index_finds(db):
+    """DuplicateFinder keeps only blocking keys and reads candidates from the store; batch by
+    batch it must link exactly the pairs duplicate_match's in-memory index finds, against papers
+    stored before the run, earlier batches and earlier papers of the same batch alike."""
+    from dataclasses import replace
+
+    from tracker.demo.synth import synthetic_records
+    from tracker.evidence import DuplicateFinder
+    from tracker.evidence import duplicate_match as dedupe
+    from tracker.ingest import upsert_records
+
+    now = datetime(2025, 6, 30, 12, 0)
+    originals = list(synthetic_records(240))
+    records = []
+    for number, record in enumerate(originals):
+        records.append(record)
+        copy_pmid = str(91_000_000 + number)
+        if number % 8 == 0 and record.doi:  # the same DOI under another PMID
+            records.append(replace(record, pmid=copy_pmid))
+        elif number % 8 == 3:  # a re-issued record: no identifiers, a UK spelling, a full stop
+            records.append(replace(record, pmid=copy_pmid, doi=None, pmcid=None,
+                                   title=record.title.replace("ize", "ise") + "."))
+    records.insert(len(records) - 5, replace(originals[1], pmid="91999999", doi=None,
+                                             pmcid=None))  # a late copy of an early paper
+    stored_before, run = records[:60], records[60:]
+
+    with db.session() as session:
+        ids = upsert_records(session, stored_before, run_id=None, now=now).ids
+    with db.session() as session:
+        finder = DuplicateFinder(session)
+    for start in range(0, len(run), 45):
+        with db.session() as session:
+            result = upsert_records(session, run[start:start + 45], run_id=None, now=now)
+            ids.update(result.ids)
+            finder.detect(session, list(result.new.values()), now)
+    with db.session() as session:
+        linked = {(link.paper_id, link.other_id, link.kind, link.score)
+                  for link in session.scalars(select(DuplicateLink))}
+
+    fingerprints = {r.pmid: dedupe.fingerprint(ids[r.pmid], r) for r in records}
+    index = dedupe.DuplicateIndex(fingerprints[r.pmid] for r in stored_before)
+    expected = {
+        (*sorted((match.paper_id, match.other_id)), match.kind, match.score)
+        for match in dedupe.find_duplicates((fingerprints[r.pmid] for r in run), index)
+    }
+    assert linked == expected
+    assert {kind for _, _, kind, _ in linked} == {"doi", "title"}
+    assert len(linked) >= 40

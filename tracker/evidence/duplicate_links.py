@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -21,13 +22,18 @@ from tracker.evidence import duplicate_match as dedupe
 from tracker.store import DuplicateLink, Paper, rows_in_batches
 
 
+def _year(pub_year: int | None, electronic_date) -> int | None:
+    """duplicate_match.record_year, from stored columns."""
+    years = [y for y in (pub_year, electronic_date and electronic_date.year) if y]
+    return min(years) if years else None
+
+
 def _fingerprint(row) -> dedupe.Fingerprint:
     """What duplicate_match.fingerprint makes of the record, rebuilt from stored columns."""
-    years = [y for y in (row.pub_year, row.electronic_date and row.electronic_date.year) if y]
     return dedupe.Fingerprint(
         paper_id=row.id, pmid=row.pmid, doi=row.doi_norm, pmcid=row.pmcid_norm,
         title=row.title_norm, first_author=row.first_author_norm,
-        year=min(years) if years else None, notice=row.is_notice,
+        year=_year(row.pub_year, row.electronic_date), notice=row.is_notice,
         linked_pmids=frozenset(link[1] for link in row.comments_corrections or () if link[1]),
     )
 
@@ -39,32 +45,239 @@ FINGERPRINT_COLUMNS = (
 )
 
 
+class TitleShapes:
+    """Per paper id, how often each character occurs in its normalised title, and its length.
+
+    Every insertion or deletion changes one count by one, so the counts' differences bound the
+    edit distance from below, and with it rapidfuzz's ratio from above: a candidate whose bound
+    is below the threshold is dropped without reading its title. About 40 bytes a paper.
+    """
+
+    SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789 "  # what normalize_title leaves; rest: one
+
+    def __init__(self):
+        import numpy
+
+        self.np = numpy
+        self._bucket = numpy.full(256, len(self.SYMBOLS), dtype=numpy.uint8)
+        for position, symbol in enumerate(self.SYMBOLS):
+            self._bucket[ord(symbol)] = position
+        self._counts = numpy.zeros((1024, len(self.SYMBOLS) + 1), dtype=numpy.uint8)
+        self._lengths = numpy.zeros(1024, dtype=numpy.int32)
+
+    def _shape(self, title: str):
+        data = self.np.frombuffer(title.encode("utf-8"), dtype=self.np.uint8)
+        counts = self.np.bincount(self._bucket[data], minlength=len(self.SYMBOLS) + 1)
+        return self.np.minimum(counts, 255).astype(self.np.uint8), len(data)
+
+    def add(self, paper_id: int, title: str) -> None:
+        if paper_id >= len(self._lengths):
+            size = max(paper_id + 1, 2 * len(self._lengths))
+            counts = self.np.zeros((size, self._counts.shape[1]), dtype=self.np.uint8)
+            lengths = self.np.zeros(size, dtype=self.np.int32)
+            counts[:len(self._counts)], lengths[:len(self._lengths)] = self._counts, self._lengths
+            self._counts, self._lengths = counts, lengths
+        self._counts[paper_id], self._lengths[paper_id] = self._shape(title)
+
+    def may_reach(self, title: str, paper_ids: set[int], threshold: float) -> set[int]:
+        """The papers whose title's ratio to `title` may reach the threshold."""
+        if not paper_ids:
+            return set()
+        ids = self.np.fromiter(paper_ids, dtype=self.np.int64, count=len(paper_ids))
+        counts, length = self._shape(title)
+        apart = self.np.abs(self._counts[ids].astype(self.np.int16) - counts).sum(axis=1)
+        allowed = (1 - threshold / 100) * (self._lengths[ids] + length) + 1e-9
+        return set(ids[apart <= allowed].tolist())
+
+
+class StoredIndex(dedupe.DuplicateIndex):
+    """duplicate_match's blocking index without the stored papers in memory.
+
+    A run stores tens of thousands of papers; holding each one's fingerprint made a backfill's
+    memory grow with the store. This keeps only what blocking needs to count and find candidates:
+    paper ids under the hash of each exact title and author-year, and under each title word.
+    DOIs, PMCIDs and PMIDs are looked up in the database (indexed columns). `prepare` works out
+    each paper's candidates for a batch, in the order `matches` will check them, and reads only
+    the fingerprints of those whose title similarity can reach the threshold; `finish` drops them.
+    """
+
+    def __init__(self, session: Session, threshold: float):
+        super().__init__()
+        self.threshold = threshold
+        self._shapes = TitleShapes()
+        self._titles: dict[int, list[int]] = {}  # hash(title) -> paper ids
+        self._author_years: dict[int, list[int]] = {}  # hash((author, year)) -> paper ids
+        self._word_ids: dict[str, list[int]] = {}  # title word -> paper ids
+        self._session = session
+        self.finish()
+        rows = session.execute(
+            select(Paper.id, Paper.title_norm, Paper.first_author_norm, Paper.pub_year,
+                   Paper.electronic_date, Paper.is_notice)
+            .where(Paper.deleted.is_(False)).execution_options(yield_per=5000)
+        )
+        for row in rows:
+            if not row.is_notice:
+                self._file(row.id, row.title_norm, row.first_author_norm,
+                           _year(row.pub_year, row.electronic_date))
+
+    def finish(self) -> None:
+        """Forget the batch: only the blocking keys stay."""
+        self._batch: dict[int, dedupe.Fingerprint] = {}  # the batch and its candidates
+        self._batch_ids: set[int] = set()  # the batch's papers: stored, not yet checked
+        self._by_key: dict[tuple[str, str], list[int]] = {}  # (column, value) -> paper ids
+        self._planned: dict[int, set[int]] = {}  # paper id -> its candidates worth a look
+        self._sure: dict[int, set[int]] = {}  # paper id -> candidates by DOI or PMCID
+
+    def _file(self, paper_id: int, title: str, author: str, year: int | None) -> None:
+        if title:
+            self._titles.setdefault(hash(title), []).append(paper_id)
+            self._shapes.add(paper_id, title)
+        if author and year is not None:
+            self._author_years.setdefault(hash((author, year)), []).append(paper_id)
+        for word in dedupe.blocking_words(title):
+            self._word_ids.setdefault(word, []).append(paper_id)
+
+    def _file_identifiers(self, fp: dedupe.Fingerprint) -> None:
+        for column, value in (("doi", fp.doi), ("pmcid", fp.pmcid), ("pmid", fp.pmid)):
+            if value:
+                self._by_key.setdefault((column, value), []).append(fp.paper_id)
+
+    def add(self, fp: dedupe.Fingerprint) -> None:
+        self._batch[fp.paper_id] = fp
+        self._batch_ids.discard(fp.paper_id)
+        self._file_identifiers(fp)
+        if fp.paper_id not in self._planned and not fp.notice:  # `prepare` filed the rest
+            self._file(fp.paper_id, fp.title, fp.first_author, fp.year)
+
+    def candidates(self, fp: dedupe.Fingerprint) -> set[int]:
+        planned = self._planned.get(fp.paper_id)
+        return planned if planned is not None else super().candidates(fp)
+
+    def ids_with_title(self, title: str) -> list[int]:
+        return self._titles.get(hash(title), [])
+
+    def author_year_block(self, author: str, year: int) -> list[int]:
+        return self._author_years.get(hash((author, year)), [])
+
+    def word_posting(self, word: str) -> list[int]:
+        return self._word_ids.get(word, [])
+
+    def ids_with_doi(self, doi: str) -> list[int]:
+        return self._by_key.get(("doi", doi), [])
+
+    def ids_with_pmcid(self, pmcid: str) -> list[int]:
+        return self._by_key.get(("pmcid", pmcid), [])
+
+    def ids_with_pmid(self, pmid: str) -> list[int]:
+        if ("pmid", pmid) not in self._by_key:  # only a linked PMID: rare, read when needed
+            self._look_up("pmid", Paper.pmid, [pmid])
+            self._load([i for i in self._by_key[("pmid", pmid)] if i not in self._batch])
+        return self._by_key[("pmid", pmid)]
+
+    def fingerprint_of(self, paper_id: int) -> dedupe.Fingerprint:
+        if paper_id not in self._batch:
+            self._load([paper_id])
+        return self._batch[paper_id]
+
+    def prepare(self, session: Session, fingerprints: list[dedupe.Fingerprint]) -> None:
+        """Read what checking this batch (in this order) needs from the store.
+
+        Each paper's candidates are those the blocking keys give once the papers before it are
+        indexed, as `matches` then `add` go through them, less those that share no identifier
+        and whose title similarity alone is below the threshold: no penalty lifts a score, so
+        `matches` would drop them, and their fingerprints are not read. The batch's blocking
+        keys are filed here, its identifiers by `add` as it goes.
+        """
+        self.finish()
+        self._session = session
+        self._batch_ids = {fp.paper_id for fp in fingerprints}
+        self._look_up("doi", Paper.doi_norm, sorted({fp.doi for fp in fingerprints if fp.doi}))
+        self._look_up("pmcid", Paper.pmcid_norm,
+                      sorted({fp.pmcid for fp in fingerprints if fp.pmcid}))
+        stored = {key: list(ids) for key, ids in self._by_key.items()}
+        by_identifier = {i for ids in stored.values() for i in ids}
+        for fp in fingerprints:
+            by_identifier_here = set(self.ids_with_doi(fp.doi)) if fp.doi else set()
+            if fp.pmcid:
+                by_identifier_here.update(self.ids_with_pmcid(fp.pmcid))
+            self._planned[fp.paper_id] = super().candidates(fp)
+            self._sure[fp.paper_id] = self._planned[fp.paper_id] & by_identifier_here
+            self._file_identifiers(fp)
+            if not fp.notice:
+                self._file(fp.paper_id, fp.title, fp.first_author, fp.year)
+        self._by_key = stored
+        for fp in fingerprints:
+            if fp.notice or not fp.title:
+                self._planned[fp.paper_id] = set()
+                continue
+            self._planned[fp.paper_id] = self._shapes.may_reach(
+                fp.title, self._planned[fp.paper_id] - self._sure[fp.paper_id], self.threshold
+            )
+        titles = self._read_titles(sorted(
+            set().union(*self._planned.values()) - self._batch_ids
+        ))
+        titles.update((fp.paper_id, fp.title) for fp in fingerprints)
+        wanted = set(by_identifier)
+        for fp in fingerprints:
+            ids = [i for i in self._planned[fp.paper_id] if titles.get(i)]
+            if not ids:
+                continue
+            hits = process.extract(fp.title, [titles[i] for i in ids], scorer=fuzz.ratio,
+                                   score_cutoff=self.threshold, limit=None)
+            self._sure[fp.paper_id].update(ids[index] for _, _, index in hits)
+        for fp in fingerprints:
+            self._planned[fp.paper_id] = self._sure.pop(fp.paper_id)
+            wanted |= self._planned[fp.paper_id]
+        self._load(sorted(wanted - self._batch_ids))
+
+    def _read_titles(self, paper_ids: list[int]) -> dict[int, str]:
+        return dict(rows_in_batches(self._session, lambda batch: select(
+            Paper.id, Paper.title_norm).where(Paper.id.in_(batch)), paper_ids))
+
+    def _look_up(self, key: str, column, values: list[str]) -> None:
+        """Paper ids under each value of an indexed column; this batch's unchecked papers are
+        left out, as they are not in the index yet."""
+        for value in values:
+            self._by_key.setdefault((key, value), [])
+        for value, paper_id in rows_in_batches(self._session, lambda batch: select(
+                column, Paper.id).where(column.in_(batch), Paper.deleted.is_(False))
+                .order_by(Paper.id), values):
+            if paper_id not in self._batch_ids:
+                self._by_key[(key, value)].append(paper_id)
+
+    def _load(self, paper_ids: list[int]) -> None:
+        for row in rows_in_batches(self._session, lambda batch: select(
+                *FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)), paper_ids):
+            self._batch[row.id] = _fingerprint(row)
+
+
 class DuplicateFinder:
-    """Holds the blocking index over stored papers for the length of one run."""
+    """Finds the duplicates of each batch's new papers for the length of one run."""
 
     def __init__(self, session: Session, threshold: float = 90.0):
         self.threshold = threshold
-        rows = session.execute(select(*FINGERPRINT_COLUMNS).where(Paper.deleted.is_(False)))
-        self.index = dedupe.DuplicateIndex(_fingerprint(row) for row in rows)
-        self.known_pairs = set(session.execute(
-            select(DuplicateLink.paper_id, DuplicateLink.other_id)
-        ).all())
+        self.index = StoredIndex(session, threshold)
 
     def detect(self, session: Session, paper_ids: list[int], now: datetime) -> int:
         """Link the given (new) papers to what they duplicate; returns how many links were made."""
         if not paper_ids:
             return 0
-        rows = rows_in_batches(
-            session, lambda batch: select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)),
-            paper_ids)
+        fingerprints = [_fingerprint(row) for row in rows_in_batches(  # stored order: the
+            session,  # later record of a pair links to the earlier one
+            lambda batch: select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(batch))
+            .order_by(Paper.id), sorted(paper_ids))]
+        known_pairs = set(rows_in_batches(
+            session, lambda batch: select(DuplicateLink.paper_id, DuplicateLink.other_id)
+            .where(or_(DuplicateLink.paper_id.in_(batch), DuplicateLink.other_id.in_(batch))),
+            paper_ids))
+        self.index.prepare(session, fingerprints)
         made = 0
-        for row in rows:
-            fp = _fingerprint(row)
+        for fp in fingerprints:
             for match in self.index.matches(fp, threshold=self.threshold):
                 pair = tuple(sorted((match.paper_id, match.other_id)))
-                if pair in self.known_pairs or pair[0] == pair[1]:
+                if pair in known_pairs or pair[0] == pair[1]:
                     continue
-                self.known_pairs.add(pair)
+                known_pairs.add(pair)
                 sure = match.kind in ("doi", "pmcid")
                 link = DuplicateLink(
                     paper_id=pair[0], other_id=pair[1], kind=match.kind, score=match.score,
@@ -77,6 +290,7 @@ class DuplicateFinder:
                     merge(session, pair[0], pair[1])
                 made += 1
             self.index.add(fp)
+        self.index.finish()
         session.flush()
         return made
 

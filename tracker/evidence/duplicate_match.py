@@ -53,11 +53,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import combinations
 from urllib.parse import unquote
 
 from rapidfuzz import fuzz, process
@@ -267,7 +267,8 @@ def fingerprint(paper_id: int, record: PaperRecord) -> Fingerprint:
     )
 
 
-def _blocking_words(title: str) -> set[str]:
+def blocking_words(title: str) -> set[str]:
+    """The words of a normalised title a candidate is looked up by."""
     return {word for word in title.split() if len(word) > 2 and word not in BLOCK_STOPWORDS}
 
 
@@ -424,32 +425,61 @@ class DuplicateIndex:
             self._title[fp.title].append(pid)
         if fp.first_author and fp.year is not None:
             self._author_year[(fp.first_author, fp.year)].append(pid)
-        for word in _blocking_words(fp.title):
+        for word in blocking_words(fp.title):
             self._words[word].append(pid)
+
+    # Where the index looks things up: a subclass may answer them from the database instead
+    # (tracker.evidence.duplicate_links.StoredIndex).
+
+    def fingerprint_of(self, paper_id: int) -> Fingerprint:
+        return self._by_id[paper_id]
+
+    def ids_with_doi(self, doi: str) -> Iterable[int]:
+        return self._doi.get(doi, ())
+
+    def ids_with_pmcid(self, pmcid: str) -> Iterable[int]:
+        return self._pmcid.get(pmcid, ())
+
+    def ids_with_pmid(self, pmid: str) -> Iterable[int]:
+        return self._by_pmid.get(pmid, ())
+
+    def ids_with_title(self, title: str) -> Iterable[int]:
+        return self._title.get(title, ())
+
+    def author_year_block(self, author: str, year: int) -> Sequence[int]:
+        return self._author_year.get((author, year), ())
+
+    def word_posting(self, word: str) -> Sequence[int]:
+        return self._words.get(word, ())
+
+    @staticmethod
+    def sharing(postings: list[Sequence[int]], need: int) -> set[int]:
+        """The paper ids on at least `need` of the postings: the union of the intersections of
+        every `need` of them (a few C set operations, where counting went id by id)."""
+        sets = [set(posting) for posting in postings]
+        return set().union(*(set.intersection(*group) for group in combinations(sets, need)))
 
     def candidates(self, fp: Fingerprint) -> set[int]:
         """Paper ids that share a blocking key with fp (stale ids included; scoring rechecks)."""
         found: set[int] = set()
         if fp.doi:
-            found.update(self._doi.get(fp.doi, ()))
+            found.update(self.ids_with_doi(fp.doi))
         if fp.pmcid:
-            found.update(self._pmcid.get(fp.pmcid, ()))
+            found.update(self.ids_with_pmcid(fp.pmcid))
         if fp.notice:
             return found
-        found.update(self._title.get(fp.title, ()))
+        found.update(self.ids_with_title(fp.title))
         if fp.first_author and fp.year is not None:
             for year in range(fp.year - 1, fp.year + 2):
-                block = self._author_year.get((fp.first_author, year), ())
+                block = self.author_year_block(fp.first_author, year)
                 if len(block) <= AUTHOR_YEAR_CAP:
                     found.update(block)
-        postings = [self._words[w] for w in _blocking_words(fp.title) if w in self._words]
+        postings = [p for p in map(self.word_posting, blocking_words(fp.title)) if p]
         postings = [p for p in sorted(postings, key=len)[:RARE_WORDS] if len(p) <= POSTING_CAP]
         if len(postings) == 1:
             found.update(postings[0])
         elif postings:
-            shared = Counter(chain.from_iterable(set(p) for p in postings))
-            need = RARE_WORDS_SHARED
-            found.update(pid for pid, count in shared.items() if count >= need)
+            found.update(self.sharing(postings, RARE_WORDS_SHARED))
         return found
 
     def matches(self, fp: Fingerprint, *, threshold: float = 90.0) -> list[Match]:
@@ -459,13 +489,13 @@ class DuplicateIndex:
         by_titles = not fp.notice and bool(fp.title)
         # Only papers filed under fp's DOI or PMCID can match by identifier; the rest of the
         # (often hundreds of) candidates skip that test and, for a notice, all of them.
-        by_id = set(self._doi.get(fp.doi, ())) if fp.doi else set()
+        by_id = set(self.ids_with_doi(fp.doi)) if fp.doi else set()
         if fp.pmcid:
-            by_id.update(self._pmcid.get(fp.pmcid, ()))
+            by_id.update(self.ids_with_pmcid(fp.pmcid))
         for other_id in self.candidates(fp):
             if not by_titles and other_id not in by_id:
                 continue
-            other = self._by_id[other_id]
+            other = self.fingerprint_of(other_id)
             if not _may_match(fp, other):
                 continue
             sure = _identifier_match(fp, other) if other_id in by_id else None
@@ -489,8 +519,8 @@ class DuplicateIndex:
         """
         for mine, theirs in ((fp, other), (other, fp)):
             for pmid in mine.linked_pmids:
-                for linked_id in self._by_pmid.get(pmid, ()):
-                    linked = self._by_id[linked_id]
+                for linked_id in self.ids_with_pmid(pmid):
+                    linked = self.fingerprint_of(linked_id)
                     if linked.paper_id in (mine.paper_id, theirs.paper_id):
                         continue
                     if _identifier_match(theirs, linked) or (

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
 
-from tracker.store import Paper, TherapyPaper, TherapyScreen, scalars_in_batches
+from tracker.store import Paper, TherapyPaper, TherapyScreen, rows_in_batches, scalars_in_batches
 
 SCREENED_COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.mesh)  # what a screen reads
 
@@ -239,9 +239,9 @@ def screen_links(
     if not links:
         return []
     ids = sorted({paper_id for _, paper_id in links})
-    papers = {
-        p.id: p for p in scalars_in_batches(session, lambda batch: select(Paper).where(
-            Paper.id.in_(batch)).options(load_only(*SCREENED_COLUMNS)), ids)
+    papers = {  # plain rows, not Paper objects: a poll screens every batch it stores
+        p.id: p for p in rows_in_batches(session, lambda batch: select(
+            *SCREENED_COLUMNS).where(Paper.id.in_(batch)), ids)
     }
     have = {
         (s.therapy_id, s.paper_id): s for s in scalars_in_batches(

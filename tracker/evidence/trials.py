@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from tracker.store import Paper, Trial, TrialPaper, rows_in_batches
 
@@ -206,27 +206,26 @@ def facts_of(paper: Paper) -> PaperFacts:
 
 def rebuild_trials(session: Session, *, now: datetime) -> dict[str, int]:
     """Rewrite the trials tables from the stored papers (canonical, not deleted, not notices)."""
-    papers = session.scalars(
-        select(Paper)
+    papers = session.execute(  # plain rows: every poll regroups the whole store
+        select(Paper.id, Paper.title, Paper.abstract, Paper.trial_ids, Paper.authors,
+               Paper.publication_types)
         .where(Paper.canonical_id.is_(None), Paper.deleted.is_(False), Paper.is_notice.is_(False))
-        .options(load_only(Paper.id, Paper.title, Paper.abstract, Paper.trial_ids,
-                           Paper.authors, Paper.publication_types))
     )
     groups = group_trials(facts_of(p) for p in papers)
     session.execute(delete(TrialPaper))
     session.execute(delete(Trial))
     session.flush()
-    for group in groups:
-        trial = Trial(key=group.key, registry_ids=group.registry_ids, acronym=group.acronym,
-                      grouped_by=group.grouped_by, built_at=now)
-        session.add(trial)
-        session.flush()
-        session.add_all(
-            TrialPaper(trial_id=trial.id, paper_id=paper_id, role=role.role,
-                       role_source=role.source, role_reason=role.reason)
-            for paper_id, role in group.members.items()
-        )
-    session.flush()
+    if groups:  # one INSERT per table, not a flush per trial
+        ids = dict(session.execute(insert(Trial).returning(Trial.key, Trial.id), [
+            {"key": group.key, "registry_ids": group.registry_ids, "acronym": group.acronym,
+             "grouped_by": group.grouped_by, "built_at": now}
+            for group in groups
+        ]).all())
+        session.execute(insert(TrialPaper), [
+            {"trial_id": ids[group.key], "paper_id": paper_id, "role": role.role,
+             "role_source": role.source, "role_reason": role.reason}
+            for group in groups for paper_id, role in group.members.items()
+        ])
     return {"trials": len(groups), "papers": sum(len(g.members) for g in groups)}
 
 

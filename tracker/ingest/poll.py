@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Therapy
 from tracker.clock import local_day, utc_now
@@ -31,6 +32,7 @@ from tracker.evidence import (
     screen_links,
 )
 from tracker.ingest.papers import (
+    UpsertResult,
     link_therapies,
     mark_deleted,
     stored_pmids,
@@ -213,13 +215,10 @@ def _fetch_and_store(
 
     def commit(batch: list[PaperRecord]) -> None:
         with db.session() as session:
-            result = upsert_records(session, batch, run_id=summary.run_id, now=now())
-            wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
-            wanted_links = screen_links(session, wanted_links, therapies,
-                                        run_id=summary.run_id, now=now())
-            new_links = link_therapies(session, wanted_links, run_id=summary.run_id, now=now())
-            summary.duplicates += finder.detect(session, list(result.new.values()), now())
-            link_notices(session, list(result.ids.values()), summary.run_id, now())
+            result, new_links, duplicates = store_batch(
+                session, batch, finders, finder, therapies, run_id=summary.run_id, now=now
+            )
+        summary.duplicates += duplicates
         summary.fetched += len(batch)
         summary.new_papers += len(result.new)
         summary.updated_papers += len(result.updated)
@@ -249,6 +248,30 @@ def _fetch_and_store(
     missing = set(client.missing) - set(deleted)
     for plan in plans:
         plan.missing = sorted(p for p in plan.search.ids if p in missing)
+
+
+def store_batch(
+    session: Session,
+    batch: list[PaperRecord],
+    finders: dict[str, list[str]],
+    finder: DuplicateFinder,
+    therapies: tuple[Therapy, ...],
+    *,
+    run_id: int | None,
+    now: Callable[[], datetime],
+) -> tuple[UpsertResult, list[tuple[str, int]], int]:
+    """One fetched batch, as a poll commits it: papers, screened therapy links, duplicates and
+    notices. `finders` maps each PMID to the therapies whose search returned it.
+
+    Returns the upsert's result, the new therapy links and how many duplicate links were made.
+    """
+    result = upsert_records(session, batch, run_id=run_id, now=now())
+    wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
+    wanted_links = screen_links(session, wanted_links, therapies, run_id=run_id, now=now())
+    new_links = link_therapies(session, wanted_links, run_id=run_id, now=now())
+    duplicates = finder.detect(session, list(result.new.values()), now())
+    link_notices(session, list(result.ids.values()), run_id, now())
+    return result, new_links, duplicates
 
 
 def _finish(

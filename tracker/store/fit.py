@@ -7,6 +7,7 @@ both, so values are cut (ending in "…") before they are written.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String, Table
@@ -17,11 +18,18 @@ ELLIPSIS = "…"
 def fit_to_columns(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """The values with every string longer than its column's declared length cut to fit."""
     fitted = dict(values)
-    for name, value in values.items():
-        column = table.columns.get(name)
-        if column is None or not isinstance(value, str) or not isinstance(column.type, String):
-            continue
-        length = column.type.length
-        if length is not None and len(value) > length:
+    for name, length in _declared_lengths(table):
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > length:
             fitted[name] = value[: length - 1] + ELLIPSIS
     return fitted
+
+
+@cache
+def _declared_lengths(table: Table) -> tuple[tuple[str, int], ...]:
+    """(column name, length) of the table's string columns that declare a length; a paper
+    batch fits thousands of rows to one table."""
+    return tuple(
+        (column.name, column.type.length) for column in table.columns
+        if isinstance(column.type, String) and column.type.length is not None
+    )
