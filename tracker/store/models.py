@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -113,6 +114,22 @@ class Paper(Base):
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
     therapy_links: Mapped[list[TherapyPaper]] = relationship(back_populates="paper")
+
+    # the report counts in SQL: these make its counts index scans (tracker.report.counting)
+    __table_args__ = (
+        Index("ix_papers_counting", "id", "canonical_id", "deleted", "inclusion", "retracted",
+              "notice_kind", "level", "entrez_date", "pubmed_date", "first_seen_at"),
+        Index("ix_papers_created", "entrez_date", "pubmed_date", "first_seen_at"),
+        Index("ix_papers_decided", "inclusion", "decided_at"),
+        # partial: few papers are notices, retracted or removed, and a full index on such a
+        # column would tempt the planner into scanning it for the many that are not
+        Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),
+              postgresql_where=text("notice_kind IS NOT NULL")),
+        Index("ix_papers_retracted", "id", sqlite_where=text("retracted = 1"),
+              postgresql_where=text("retracted = true")),
+        Index("ix_papers_deleted", "id", sqlite_where=text("deleted = 1"),
+              postgresql_where=text("deleted = true")),
+    )
 
 
 class TherapyPaper(Base):
