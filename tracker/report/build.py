@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import false, select, true
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
@@ -440,7 +440,8 @@ def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, 
     return days
 
 
-NOTICE_COLUMNS = (Paper.id, Paper.pmid, Paper.canonical_id, Paper.comments_corrections,
+NOTICE_COLUMNS = (Paper.id, Paper.pmid, Paper.canonical_id, Paper.deleted,
+                  Paper.comments_corrections,
                   Paper.date_revised, Paper.updated_at, counting.created_day().label("day"))
 
 
@@ -453,12 +454,13 @@ def collect_notices(session: Session, therapy_ids: list[str]) -> list[tuple[set,
     """
     tracked = counting.tracked(therapy_ids)
     notice_rows = session.scalars(select(NoticeLink).order_by(NoticeLink.id)).all()
-    notice_papers = session.execute(select(*NOTICE_COLUMNS).where(
-        Paper.notice_kind.is_not(None), Paper.canonical_id.is_(None),
-        Paper.deleted == false(), tracked).order_by(Paper.id)).all()
-    retracted = session.execute(select(*NOTICE_COLUMNS).where(
-        Paper.retracted == true(), Paper.canonical_id.is_(None), tracked)
-        .order_by(Paper.id)).all()
+    # each found through its partial index; the rest of the rule is checked here, as a
+    # condition on canonical_id would send the planner through every canonical paper
+    notice_papers = [row for row in session.execute(select(*NOTICE_COLUMNS).where(
+        Paper.notice_kind.is_not(None), tracked).order_by(Paper.id))
+        if row.canonical_id is None and not row.deleted]
+    retracted = [row for row in session.execute(select(*NOTICE_COLUMNS).where(
+        Paper.retracted == true(), tracked).order_by(Paper.id)) if row.canonical_id is None]
     removed = session.execute(select(*NOTICE_COLUMNS).where(Paper.deleted == true(), tracked)
                               .order_by(Paper.id)).all()
     named = {pmid for row in (*notice_papers, *retracted)
@@ -612,12 +614,11 @@ def build_report(
     in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
     memberships = trial_memberships(session, [  # counted papers only: not possible duplicates
         pid for pid in in_period if counts_as_evidence(papers[pid]) and pid not in doubtful])
-    counts, trials_by_range = counting.range_counts(session, ids, doubtful, {
+    counts, trials_by_range, first = counting.range_counts(session, ids, doubtful, {
         "new": (since, until), "previous": (prev_since, prev_until), "cumulative": (None, until),
         "at_baseline": (None, baseline_date - timedelta(days=1)),
         "before": (None, since - timedelta(days=1)),
     })
-    first = counting.first_day(session, ids, doubtful)
     chart_start = min([baseline_date, since] + ([first] if first else []))
     trends = counting.trend_counts(session, ids, doubtful, start=chart_start, until=until,
                                    period=period)
@@ -691,7 +692,7 @@ def build_report(
     pathways = pathway_view.pathway_items(session, baseline, since=since, until=until)
     # demo data is marked by the demo that wrote it, and a demo database stays one whatever
     # the window
-    demo = session.scalar(select(Paper.id).where(Paper.is_demo.is_(True)).limit(1)) is not None
+    demo = session.scalar(select(Paper.id).where(Paper.is_demo == true()).limit(1)) is not None
 
     return Report(
         since=since, until=until, previous_since=prev_since, previous_until=prev_until,

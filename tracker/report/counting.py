@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, union
+from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session, aliased, defer
 
 from tracker.evidence import LEVELS_BY_RANK, Level, period_bounds, periods
@@ -47,9 +47,10 @@ def effective_links(therapy_ids: list[str], name: str = "links"):
     duplicate = aliased(Paper)
     own = select(TherapyPaper.therapy_id, TherapyPaper.paper_id).where(
         TherapyPaper.therapy_id.in_(therapy_ids))
-    moved = (
+    moved = (  # from the few duplicates to their links, not from every link to its paper
         select(TherapyPaper.therapy_id, duplicate.canonical_id.label("paper_id"))
-        .join(duplicate, duplicate.id == TherapyPaper.paper_id)
+        .select_from(duplicate)
+        .join(TherapyPaper, TherapyPaper.paper_id == duplicate.id)
         .where(TherapyPaper.therapy_id.in_(therapy_ids), duplicate.canonical_id.is_not(None))
     )
     return union(own, moved).subquery(name)
@@ -71,19 +72,23 @@ def tracked(therapy_ids: list[str], paper=Paper):
 def possible_duplicates(session: Session) -> dict[int, str]:
     """Paper id -> the older PMID it may duplicate, for undecided ("possible") pairs of papers
     that both still count; the newer one is left out of counts until a reviewer decides.
-    Reads the pairs alone, never the papers."""
-    one, other = aliased(Paper), aliased(Paper)
-    rows = session.execute(
-        select(one.id, one.pmid, other.id, other.pmid)
-        .select_from(DuplicateLink)
-        .join(one, one.id == DuplicateLink.paper_id)
-        .join(other, other.id == DuplicateLink.other_id)
-        .where(DuplicateLink.status == "possible", counting(one), counting(other))
+    Reads the pairs and their papers' PMIDs, never every paper."""
+    pairs = session.execute(
+        select(DuplicateLink.paper_id, DuplicateLink.other_id)
+        .where(DuplicateLink.status == "possible")
     ).all()
+    ids = sorted({paper_id for pair in pairs for paper_id in pair})
+    pmids: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        pmids.update(session.execute(
+            select(Paper.id, Paper.pmid).where(Paper.id.in_(ids[start:start + 500]), counting())
+        ).all())
     doubtful: dict[int, str] = {}
-    for a_id, a_pmid, b_id, b_pmid in rows:
-        (_, older), (newer, _) = sorted(((a_id, a_pmid), (b_id, b_pmid)),
-                                        key=lambda pair: pmid_order(pair[1]))
+    for pair in pairs:
+        if not all(paper_id in pmids for paper_id in pair):
+            continue  # one of the two no longer counts
+        (_, older), (newer, _) = sorted(((i, pmids[i]) for i in pair),
+                                        key=lambda one: pmid_order(one[1]))
         if newer not in doubtful or pmid_order(older) < pmid_order(doubtful[newer]):
             doubtful[newer] = older
     return doubtful
@@ -99,8 +104,9 @@ def counted_rows(therapy_ids: list[str], doubtful: Iterable[int] = ()):
 
 def range_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
                  ranges: dict[str, tuple[date | None, date]]):
-    """Per therapy and range: counted papers by level, and distinct trials by level (a paper in
-    no trial is a trial of its own). One GROUP BY therapy, level query."""
+    """(papers, trials, first): per therapy and range, counted papers by level and distinct
+    trials by level (a paper in no trial is a trial of its own); and the earliest day of any
+    counted paper. One GROUP BY therapy, level query."""
     links, query = counted_rows(therapy_ids, doubtful)
     day = created_day()
     level = level_key().label("level_key")  # grouped by its name: the same bound values
@@ -113,29 +119,23 @@ def range_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
             func.count(func.distinct(case((and_(inside, Trial.key.is_(None)), Paper.id)))),
         ]
     rows = session.execute(
-        query.add_columns(links.c.therapy_id, level, *columns)
+        query.add_columns(links.c.therapy_id, level, func.min(day), *columns)
         .outerjoin(TrialPaper, TrialPaper.paper_id == Paper.id)
         .outerjoin(Trial, Trial.id == TrialPaper.trial_id)
         .group_by(links.c.therapy_id, level)
     ).all()
     papers = {t: {name: empty() for name in ranges} for t in therapy_ids}
     trials = {t: {name: empty() for name in ranges} for t in therapy_ids}
-    for therapy_id, level, *values in rows:
+    for therapy_id, level, _first, *values in rows:
         for i, name in enumerate(ranges):
             count, in_trials, alone = values[3 * i:3 * i + 3]
             papers[therapy_id][name][level] += count
             trials[therapy_id][name][level] += in_trials + alone
-    return papers, trials
+    return papers, trials, min((row[2] for row in rows), default=None)
 
 
 def empty() -> dict[str, int]:
     return dict.fromkeys(KNOWN_LEVELS, 0)
-
-
-def first_day(session: Session, therapy_ids: list[str], doubtful: Iterable[int]) -> date | None:
-    """The earliest day of any counted paper of the therapies."""
-    _, query = counted_rows(therapy_ids, doubtful)
-    return session.scalar(query.add_columns(func.min(created_day())))
 
 
 def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int], *,
@@ -146,7 +146,8 @@ def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     day = created_day()
     level = level_key().label("level_key")  # grouped by their names: the same bound values
     at_start = (day <= start).label("at_start")
-    bucket = period_start(session, day, period).label("bucket")
+    # a period's first day as the driver gives it (text on SQLite), parsed once per period
+    bucket = type_coerce(period_start(session, day, period), String).label("bucket")
     rows = session.execute(
         query.add_columns(links.c.therapy_id, level, at_start, bucket,
                           func.count(func.distinct(Paper.id)))
@@ -155,8 +156,11 @@ def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     ).all()
     days = [start] + [last for _, last in periods(start, until, period) if last != start]
     added: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(empty))
+    ends: dict = {}
     for therapy_id, level, is_start, first, count in rows:
-        end = start if is_start else min(period_bounds(first, period)[1], until)
+        if first not in ends:
+            ends[first] = min(period_bounds(date.fromisoformat(str(first)), period)[1], until)
+        end = start if is_start else ends[first]
         added[therapy_id][end][level] += count
     trend = {}
     for therapy_id in therapy_ids:

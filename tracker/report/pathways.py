@@ -28,7 +28,7 @@ def pathway_items(session: Session, baseline: Baseline, *, since: date, until: d
         return ()
     therapy_names = {t.id: t.name for t in baseline.therapies}
     target_ids = [t.id for t in targets]
-    counts, _ = counting.range_counts(session, target_ids, (), {
+    counts, _, _ = counting.range_counts(session, target_ids, (), {
         "new": (since, until), "cumulative": (None, until)})
     marks = dict(session.execute(
         select(Watermark.therapy_id, Watermark.polled_through)

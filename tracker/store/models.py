@@ -115,13 +115,11 @@ class Paper(Base):
 
     therapy_links: Mapped[list[TherapyPaper]] = relationship(back_populates="paper")
 
-    # the report counts in SQL: these make its counts index scans (tracker.report.counting)
+    # the report reads only its window and the few notices (tracker.report.counting)
     __table_args__ = (
-        Index("ix_papers_counting", "id", "canonical_id", "deleted", "inclusion", "retracted",
-              "notice_kind", "level", "entrez_date", "pubmed_date", "first_seen_at"),
         Index("ix_papers_created", "entrez_date", "pubmed_date", "first_seen_at"),
         Index("ix_papers_decided", "inclusion", "decided_at"),
-        # partial: few papers are notices, retracted or removed, and a full index on such a
+        # partial: few papers are notices, retracted, removed or demo; a full index on such a
         # column would tempt the planner into scanning it for the many that are not
         Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),
               postgresql_where=text("notice_kind IS NOT NULL")),
@@ -129,6 +127,8 @@ class Paper(Base):
               postgresql_where=text("retracted = true")),
         Index("ix_papers_deleted", "id", sqlite_where=text("deleted = 1"),
               postgresql_where=text("deleted = true")),
+        Index("ix_papers_demo", "id", sqlite_where=text("is_demo = 1"),
+              postgresql_where=text("is_demo = true")),
     )
 
 

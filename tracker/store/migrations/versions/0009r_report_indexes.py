@@ -13,18 +13,16 @@ branch_labels = None
 depends_on = None
 
 INDEXES = {
-    "ix_papers_counting": ["id", "canonical_id", "deleted", "inclusion", "retracted",
-                           "notice_kind", "level", "entrez_date", "pubmed_date",
-                           "first_seen_at"],
     "ix_papers_created": ["entrez_date", "pubmed_date", "first_seen_at"],
     "ix_papers_decided": ["inclusion", "decided_at"],
 }
-# partial indexes (SQLite and PostgreSQL spell true differently): the few notices, retracted and
-# removed papers, without tempting the planner to scan a flag for the many that are not
+# partial indexes (SQLite and PostgreSQL spell true differently): the few notices, retracted,
+# removed and demo papers, without tempting the planner to scan a flag for the many that are not
 PARTIAL = {
     "ix_papers_notices": ("notice_kind IS NOT NULL", "notice_kind IS NOT NULL"),
     "ix_papers_retracted": ("retracted = 1", "retracted = true"),
     "ix_papers_deleted": ("deleted = 1", "deleted = true"),
+    "ix_papers_demo": ("is_demo = 1", "is_demo = true"),
 }
 
 
