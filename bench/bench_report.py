@@ -66,7 +66,7 @@ def paper_row(number: int, day: date, now: datetime) -> dict:
 
 def fill(url: str, size: int) -> None:
     """`size` papers linked round-robin to the therapies: IN_WEEK in the week, the rest before."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, text
 
     from tracker.baseline import load_baseline
     from tracker.config import default_seeds_dir
@@ -99,6 +99,10 @@ def fill(url: str, size: int) -> None:
                       "paper_id": paper_ids[str(30_000_000 + number)], "first_found_at": now}
                      for number in numbers]
             session.execute(insert(TherapyPaper), links)
+    if db.engine.dialect.name == "postgresql":  # as autovacuum soon does after a bulk load
+        with db.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
     db.dispose()
 
 

@@ -52,11 +52,12 @@ def pathway_items(session: Session, baseline: Baseline, *, since: date, until: d
 def shared_counts(session: Session, target_id: str, therapy_names: dict[str, str]):
     """Therapy name -> how many of the pathway's counted papers (any day) that therapy found."""
     links, query = counting.counted_rows([target_id])
+    found = query.add_columns(Paper.id).scalar_subquery()
     theirs = counting.effective_links(list(therapy_names), "their_links")
     shared: dict[str, int] = defaultdict(int)
     for therapy_id, count in session.execute(
-        query.add_columns(theirs.c.therapy_id, func.count(func.distinct(Paper.id)))
-        .join(theirs, theirs.c.paper_id == Paper.id)
+        select(theirs.c.therapy_id, func.count(func.distinct(theirs.c.paper_id)))
+        .where(theirs.c.paper_id.in_(found))
         .group_by(theirs.c.therapy_id)
     ):
         shared[therapy_names[therapy_id]] += count
