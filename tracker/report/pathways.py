@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline
@@ -50,15 +50,13 @@ def pathway_items(session: Session, baseline: Baseline, *, since: date, until: d
 
 
 def shared_counts(session: Session, target_id: str, therapy_names: dict[str, str]):
-    """Therapy name -> how many of the pathway's counted papers (any day) that therapy found."""
-    links, query = counting.counted_rows([target_id])
-    found = query.add_columns(Paper.id).scalar_subquery()
-    theirs = counting.effective_links(list(therapy_names), "their_links")
+    """Therapy name -> how many of the pathway's counted papers (any day) that therapy found:
+    the pathway's paper ids first, then their therapy links, so no link set is scanned whole."""
+    _, query = counting.counted_rows([target_id])
+    ids = list(session.scalars(query.add_columns(Paper.id).distinct()))
     shared: dict[str, int] = defaultdict(int)
-    for therapy_id, count in session.execute(
-        select(theirs.c.therapy_id, func.count(func.distinct(theirs.c.paper_id)))
-        .where(theirs.c.paper_id.in_(found))
-        .group_by(theirs.c.therapy_id)
-    ):
-        shared[therapy_names[therapy_id]] += count
+    links = counting.links_of(session, ids, list(therapy_names))
+    for paper_id in ids:
+        for therapy_id in links.get(paper_id, ()):
+            shared[therapy_names[therapy_id]] += 1
     return dict(shared)
