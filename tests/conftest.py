@@ -5,7 +5,9 @@ and settings pointing at it."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -127,3 +129,20 @@ def cli_env(monkeypatch, tmp_path, eutils_server, db_url):
     monkeypatch.setenv("TRACKER_EUTILS_URL", eutils_server.url)
     monkeypatch.setenv("NCBI_EMAIL", "tests@example.org")
     return eutils_server
+
+
+ZONES = ("America/New_York", "Asia/Kolkata")
+
+
+@pytest.fixture(params=ZONES)
+def local_zone(request):
+    """The machine's local zone set to a non-UTC zone for the test, restored afterwards."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    yield ZoneInfo(request.param)
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

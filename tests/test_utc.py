@@ -4,8 +4,6 @@ turns the local times older versions stored into UTC (and back)."""
 from __future__ import annotations
 
 import json
-import os
-import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,22 +18,6 @@ from tracker.store.database import alembic_config
 
 from cli_run import run
 from review_data import PAIN_TRIAL, fill
-
-ZONES = ("America/New_York", "Asia/Kolkata")
-
-
-@pytest.fixture(params=ZONES)
-def local_zone(request):
-    """The machine's local zone set to a non-UTC zone for the test, restored afterwards."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
-    time.tzset()
-    yield ZoneInfo(request.param)
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 def raw_times(database: Database, sql: str) -> list[datetime]:
@@ -161,7 +143,7 @@ def test_migration_0009_turns_local_times_into_utc_and_back(db_url, local_zone):
             job="poll", scheduled_for=summer, started_at=summer, status="ok", host=""))
 
     database.migrate()
-    assert database.current_revision() == "0009"
+    assert database.current_revision() == database.head_revision()
 
     def utc_of(moment):
         return moment.replace(tzinfo=local_zone).astimezone(UTC).replace(tzinfo=None)

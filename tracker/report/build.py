@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session
 
 from tracker.baseline import Baseline, Document, therapies_mentioned
 from tracker.clock import local_day
@@ -29,17 +29,17 @@ from tracker.evidence import (
     Level,
     coverage,
     events,
-    periods,
     trial_memberships,
     worded_for_history,
 )
 from tracker.records import doi_url, normal_doi
+from tracker.report import counting
 from tracker.report import pathways as pathway_view
 from tracker.report import trials as trial_view
 from tracker.report.citation import issns_of
 from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
-from tracker.store import NoticeLink, Paper, PaperChange, TherapyPaper, scalars_in_batches
+from tracker.store import NoticeLink, Paper, PaperChange
 from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
@@ -377,17 +377,6 @@ def counts_as_evidence(paper: Paper) -> bool:
     )
 
 
-def count_levels(papers, start: date | None, end: date) -> dict[str, int]:
-    """Counted papers by level whose create date is in [start, end] (start None: no lower bound)."""
-    counts = empty_counts()
-    for paper in papers:
-        day = created_on(paper)
-        if (start is None or day >= start) and day <= end:
-            key = paper.level if paper.level in counts else Level.UNCLASSIFIED.value
-            counts[key] += 1
-    return counts
-
-
 def author_names(paper: Paper) -> tuple[str, ...]:
     names = []
     for author in paper.authors or []:
@@ -429,44 +418,6 @@ def paper_item(
     )
 
 
-def trend_days(start: date, until: date, period: str) -> list[date]:
-    """The chart's x axis: the start, then the end of each period (snapshots' periods)."""
-    return [start] + [last for _, last in periods(start, until, period) if last != start]
-
-
-def load_papers(session: Session, therapy_ids: list[str]):
-    """Papers linked to the therapies, with a merged record's links moved to its canonical paper.
-
-    Returns (papers by id, therapy ids by paper id), both over canonical and non-canonical rows.
-    """
-    rows = session.execute(
-        select(Paper, TherapyPaper.therapy_id)
-        .join(TherapyPaper, TherapyPaper.paper_id == Paper.id)
-        .where(TherapyPaper.therapy_id.in_(therapy_ids))
-        .options(defer(Paper.raw_xml))
-    ).all()
-    papers: dict[int, Paper] = {}
-    links: dict[int, set[str]] = defaultdict(set)
-    for paper, therapy_id in rows:
-        papers[paper.id] = paper
-        links[paper.id].add(therapy_id)
-    # a duplicate's therapies belong to the paper it was merged into
-    pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
-    while pending - set(papers):
-        missing = list(pending - set(papers))
-        for paper in scalars_in_batches(session, lambda batch: select(Paper).where(
-            Paper.id.in_(batch)).options(defer(Paper.raw_xml)), missing):
-            papers[paper.id] = paper
-        pending = {p.canonical_id for p in papers.values() if p.canonical_id is not None}
-    for paper_id in list(links):
-        root, hops = papers[paper_id], 0
-        while root.canonical_id is not None and root.canonical_id in papers and hops < 20:
-            root, hops = papers[root.canonical_id], hops + 1
-        if root.id != paper_id:
-            links[root.id] |= links[paper_id]
-    return papers, links
-
-
 def retraction_days(session: Session, paper_ids: list[int]) -> dict[int, date]:
     """The day each paper's retracted flag turned on, from the change history."""
     return change_days(session, paper_ids, "retracted")
@@ -490,16 +441,34 @@ def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, 
     return days
 
 
-def collect_notices(
-    session: Session, papers: dict[int, Paper], links
-) -> list[tuple[set, NoticeItem]]:
+NOTICE_COLUMNS = (Paper.id, Paper.pmid, Paper.canonical_id, Paper.deleted,
+                  Paper.comments_corrections,
+                  Paper.date_revised, Paper.updated_at, counting.created_day().label("day"))
+
+
+def collect_notices(session: Session, therapy_ids: list[str]) -> list[tuple[set, NoticeItem]]:
     """Every notice touching a tracked paper, with the therapies it concerns; not period-filtered.
 
     Sources: NoticeLink rows; notice records whose CommentsCorrections name the paper; retracted
-    papers with no notice stored (their retraction day comes from the change history).
+    papers with no notice stored (their retraction day comes from the change history); papers
+    PubMed removed. Reads those rows alone (a few columns each), never every tracked paper.
     """
-    by_pmid = {p.pmid: p for p in papers.values()}
-    therapies_of = {p.pmid: links.get(p.id, set()) for p in papers.values()}
+    tracked = counting.tracked(therapy_ids)
+    notice_rows = session.scalars(select(NoticeLink).order_by(NoticeLink.id)).all()
+    # each found through its partial index; the rest of the rule is checked here, as a
+    # condition on canonical_id would send the planner through every canonical paper
+    notice_papers = [row for row in session.execute(select(*NOTICE_COLUMNS).where(
+        Paper.notice_kind.is_not(None), tracked).order_by(Paper.id))
+        if row.canonical_id is None and not row.deleted]
+    retracted = [row for row in session.execute(select(*NOTICE_COLUMNS).where(
+        Paper.retracted == true(), tracked).order_by(Paper.id)) if row.canonical_id is None]
+    removed = session.execute(select(*NOTICE_COLUMNS).where(Paper.deleted == true(), tracked)
+                              .order_by(Paper.id)).all()
+    named = {pmid for row in (*notice_papers, *retracted)
+             for _, pmid, _ in row.comments_corrections or [] if pmid}
+    pmids = ({r.paper_pmid for r in notice_rows} | {r.notice_pmid for r in notice_rows}
+             | {r.pmid for r in (*notice_papers, *retracted, *removed)} | named) - {None}
+    by_pmid, therapies_of = tracked_by_pmid(session, pmids, therapy_ids)
     found: dict[tuple[str, str | None, str], tuple[set, NoticeItem]] = {}
 
     def add(kind, paper_pmid, notice_pmid, day, extra_therapies=()):
@@ -515,26 +484,16 @@ def collect_notices(
             notice_pmid=notice_pmid, notice_title=notice.title if notice else None, date=day,
         ))
 
-    pmids = list(by_pmid)
-    notice_rows = []
-    for start in range(0, len(pmids), 500):
-        chunk = pmids[start:start + 500]
-        notice_rows += session.scalars(select(NoticeLink).where(
-            NoticeLink.paper_pmid.in_(chunk) | NoticeLink.notice_pmid.in_(chunk)
-        )).all()
     for row in notice_rows:
         notice = by_pmid.get(row.notice_pmid) if row.notice_pmid else None
         day = notice.entrez_date if notice and notice.entrez_date else local_day(row.found_at)
         extra = therapies_of.get(row.notice_pmid, ()) if row.notice_pmid else ()
         add(row.kind, row.paper_pmid, row.notice_pmid, day, extra)
-    for paper in papers.values():
-        if paper.notice_kind is None or paper.canonical_id is not None or paper.deleted:
-            continue
+    for paper in notice_papers:
         for ref_type, pmid, _source in paper.comments_corrections or []:
             if ref_type in ON_NOTICE and pmid:
-                add(ON_NOTICE[ref_type], pmid, paper.pmid, created_on(paper),
+                add(ON_NOTICE[ref_type], pmid, paper.pmid, paper.day,
                     therapies_of.get(paper.pmid, ()))
-    retracted = [p for p in papers.values() if p.retracted and p.canonical_id is None]
     days = retraction_days(session, [p.id for p in retracted])
     for paper in retracted:
         if any(k[0] == paper.pmid and k[2] in WITHDRAWING for k in found):
@@ -544,12 +503,26 @@ def collect_notices(
              if ref_type == "RetractionIn" and pmid), None,
         )
         add("retraction", paper.pmid, notice_pmid,
-            days.get(paper.id, paper.date_revised or created_on(paper)))
-    removed = [p for p in papers.values() if p.deleted]
+            days.get(paper.id, paper.date_revised or paper.day))
     days = change_days(session, [p.id for p in removed], "deleted")
     for paper in removed:  # PubMed no longer has it: it stopped counting on that day
         add("removed", paper.pmid, None, days.get(paper.id, local_day(paper.updated_at)))
     return list(found.values())
+
+
+def tracked_by_pmid(session: Session, pmids: set[str], therapy_ids: list[str]):
+    """(pmid -> (id, pmid, title, entrez_date), pmid -> therapy ids) for the tracked papers
+    among `pmids`; papers of no tracked therapy are left out, as a report does not know them."""
+    rows = []
+    wanted = sorted(pmids)
+    for start in range(0, len(wanted), 500):
+        rows += session.execute(
+            select(Paper.id, Paper.pmid, Paper.title, Paper.entrez_date)
+            .where(Paper.pmid.in_(wanted[start:start + 500]))
+        ).all()
+    links = counting.links_of(session, [row.id for row in rows], therapy_ids)
+    by_pmid = {row.pmid: row for row in rows if links.get(row.id)}
+    return by_pmid, {pmid: links[row.id] for pmid, row in by_pmid.items()}
 
 
 def reference_items(session: Session, baseline: Baseline) -> tuple[ReferenceItem, ...]:
@@ -621,7 +594,8 @@ def build_report(
     period: str = "week",
     generated_at: datetime,
 ) -> Report:
-    """Everything the report shows for [since, until], computed from the database in one pass."""
+    """Everything the report shows for [since, until]: counts from SQL, the window's papers as
+    objects, so the work follows the window rather than the database's size."""
     if since > until:
         raise ConfigError(f"report window starts after it ends ({since} > {until})")
     if period not in PERIODS:
@@ -635,12 +609,21 @@ def build_report(
 
     covered = coverage(session, ids, since, until)
     covered_before = coverage(session, ids, prev_since, prev_until)
-    from tracker.report.counting import counted_papers  # it builds on this module's rule
-
-    papers, links, counted, doubtful = counted_papers(session, ids)
-    memberships = trial_memberships(session, list(counted))
-    trial_keys = {pid: m.key for pid, m in memberships.items()}
-    notices = collect_notices(session, papers, links)
+    doubtful = counting.possible_duplicates(session)
+    papers = counting.window_papers(session, ids, since, until)
+    links = counting.links_of(session, list(papers), ids)
+    in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
+    memberships = trial_memberships(session, [  # counted papers only: not possible duplicates
+        pid for pid in in_period if counts_as_evidence(papers[pid]) and pid not in doubtful])
+    counts, trials_by_range, first = counting.range_counts(session, ids, doubtful, {
+        "new": (since, until), "previous": (prev_since, prev_until), "cumulative": (None, until),
+        "at_baseline": (None, baseline_date - timedelta(days=1)),
+        "before": (None, since - timedelta(days=1)),
+    })
+    chart_start = min([baseline_date, since] + ([first] if first else []))
+    trends = counting.trend_counts(session, ids, doubtful, start=chart_start, until=until,
+                                   period=period)
+    notices = collect_notices(session, ids)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}
     alerts = tuple(
@@ -651,17 +634,13 @@ def build_report(
         chosen = set(ids)
         references = tuple(r for r in references if chosen & {*r.matches, *r.cited_for})
 
-    in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
     issns = issns_of(session, in_period)
-    chart_start = min([baseline_date, since] + [created_on(p) for p in counted.values()])
-    days = trend_days(chart_start, until, period)
     sections = []
     for therapy in therapies:
-        mine = [p for pid, p in counted.items() if therapy.id in links.get(pid, ())]
-        new = [p for p in mine if since <= created_on(p) <= until]
-        listed = new + [  # possible duplicates: listed with their pair, not counted
-            papers[pid] for pid in doubtful
-            if therapy.id in links.get(pid, ()) and since <= created_on(papers[pid]) <= until
+        listed = [  # possible duplicates: listed with their pair, not counted
+            papers[pid] for pid in in_period
+            if therapy.id in links.get(pid, ())
+            and (pid in doubtful or (counts_as_evidence(papers[pid])))
         ]
         items = sorted(
             (trial_view.with_trial(
@@ -682,25 +661,21 @@ def build_report(
             key=lambda n: (n.date, n.paper_pmid, n.kind),
         ))
         retracted = len({n.paper_pmid for n in my_notices if n.kind in WITHDRAWING})
-        at_baseline = count_levels(mine, None, baseline_date - timedelta(days=1))
-        before = count_levels(mine, None, since - timedelta(days=1))
-        after = count_levels(mine, None, until)
-        trials = trial_view.trial_maps(
-            mine, trial_keys, created_on, (info.value for info in LEVELS), since=since,
-            until=until, previous=(prev_since, prev_until), baseline_date=baseline_date)
+        mine = counts[therapy.id]
+        trials = trials_by_range[therapy.id]
         found = events(therapy.name,  # RCT events count trials, not papers
-                       Counter(trial_view.rcts_as_trials(before, trials.pop("before"))),
-                       Counter(trial_view.rcts_as_trials(after, trials["cumulative"])),
-                       at_baseline[Level.SYSTEMATIC_REVIEW.value], retracted)
+                       Counter(trial_view.rcts_as_trials(mine["before"], trials.pop("before"))),
+                       Counter(trial_view.rcts_as_trials(mine["cumulative"],
+                                                         trials["cumulative"])),
+                       mine["at_baseline"][Level.SYSTEMATIC_REVIEW.value], retracted)
         history = therapy.id in covered.history_complete
         sections.append(TherapySection(
             id=therapy.id, name=therapy.name, category=therapy.category, status=therapy.status,
-            new_by_level=count_levels(new, since, until),
-            previous_by_level=count_levels(mine, prev_since, prev_until),
-            cumulative_by_level=after, at_baseline_by_level=at_baseline,
+            new_by_level=mine["new"], previous_by_level=mine["previous"],
+            cumulative_by_level=mine["cumulative"], at_baseline_by_level=mine["at_baseline"],
             highlights=highlights, others=groups, notices=my_notices,
             events=tuple(event_text(e, history) for e in found), retracted=retracted,
-            trend=tuple(TrendPoint(d, count_levels(mine, None, d)) for d in days),
+            trend=tuple(TrendPoint(day, by_level) for day, by_level in trends[therapy.id]),
             gaps=tuple(covered.gaps_of(therapy.id)),
             previous_polled=not covered_before.gaps_of(therapy.id), history_complete=history,
             trials=trials,
@@ -718,7 +693,7 @@ def build_report(
     pathways = pathway_view.pathway_items(session, baseline, since=since, until=until)
     # demo data is marked by the demo that wrote it, and a demo database stays one whatever
     # the window
-    demo = session.scalar(select(Paper.id).where(Paper.is_demo.is_(True)).limit(1)) is not None
+    demo = session.scalar(select(Paper.id).where(Paper.is_demo == true()).limit(1)) is not None
 
     return Report(
         since=since, until=until, previous_since=prev_since, previous_until=prev_until,

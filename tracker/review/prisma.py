@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import local_day
 from tracker.store import Paper, TherapyPaper, Watermark
+from tracker.store.days import created_between
 
 FIELDS = ("identified", "duplicates_removed", "screened", "excluded", "included", "awaiting")
 
@@ -55,7 +56,10 @@ def count(rows: Iterable[Screened]) -> dict:
     }
 
 
-def load_screened(session: Session, therapy_ids: Iterable[str] | None = None) -> list[Screened]:
+def load_screened(session: Session, therapy_ids: Iterable[str] | None = None,
+                  window: tuple[date, date] | None = None) -> list[Screened]:
+    """The screened links; with a window, only those of papers created in it (what
+    prisma_counts counts), so a report's PRISMA block does not read every paper."""
     query = (
         select(TherapyPaper.therapy_id, Paper.id, Paper.entrez_date, Paper.pubmed_date,
                Paper.first_seen_at, Paper.canonical_id, Paper.inclusion, Paper.exclusion_reason)
@@ -64,6 +68,8 @@ def load_screened(session: Session, therapy_ids: Iterable[str] | None = None) ->
     )
     if therapy_ids is not None:
         query = query.where(TherapyPaper.therapy_id.in_(list(therapy_ids)))
+    if window is not None:
+        query = query.where(created_between(*window))
     return [
         Screened(therapy_id=r.therapy_id, paper_id=r.id,
                  entered=r.entrez_date or r.pubmed_date or local_day(r.first_seen_at),
@@ -97,5 +103,5 @@ def prisma_counts(
 
 def prisma_for_report(session: Session, therapy_ids: list[str], since: date, until: date) -> dict:
     """The report's PRISMA block for its window and therapies."""
-    return prisma_counts(load_screened(session, therapy_ids), therapy_ids, polled_through(session),
-                         since, until)
+    return prisma_counts(load_screened(session, therapy_ids, (since, until)), therapy_ids,
+                         polled_through(session), since, until)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -131,6 +132,22 @@ class Paper(Base):
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
     therapy_links: Mapped[list[TherapyPaper]] = relationship(back_populates="paper")
+
+    # the report reads only its window and the few notices (tracker.report.counting)
+    __table_args__ = (
+        Index("ix_papers_created", "entrez_date", "pubmed_date", "first_seen_at"),
+        Index("ix_papers_decided", "inclusion", "decided_at"),
+        # partial: few papers are notices, retracted, removed or demo; a full index on such a
+        # column would tempt the planner into scanning it for the many that are not
+        Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),
+              postgresql_where=text("notice_kind IS NOT NULL")),
+        Index("ix_papers_retracted", "id", sqlite_where=text("retracted = 1"),
+              postgresql_where=text("retracted = true")),
+        Index("ix_papers_deleted", "id", sqlite_where=text("deleted = 1"),
+              postgresql_where=text("deleted = true")),
+        Index("ix_papers_demo", "id", sqlite_where=text("is_demo = 1"),
+              postgresql_where=text("is_demo = true")),
+    )
 
 
 class TherapyPaper(Base):
