@@ -113,6 +113,9 @@ class UpsertResult:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     changes: list[tuple[int, str, object, object]] = field(default_factory=list)
+    # paper id -> the columns just written for the new and updated papers (with "id"): what the
+    # steps after the upsert read, handed over rather than read back
+    written: dict[int, dict] = field(default_factory=dict)
 
     @property
     def ids(self) -> dict[str, int]:
@@ -208,6 +211,7 @@ def upsert_records(
             setattr(paper, name, value)
         paper.updated_at = now
         result.updated[pmid] = paper.id
+        result.written[paper.id] = {**columns, "id": paper.id}
     session.flush()
     if added:
         # One Core INSERT ... RETURNING for the batch (SQLAlchemy's insertmanyvalues, on SQLite
@@ -220,6 +224,10 @@ def upsert_records(
         returned = dict(session.execute(statement, added).all())
         result.new = {row["pmid"]: returned[row["pmid"]] for row in added
                       if row["pmid"] in returned}
+        for row in added:
+            if row["pmid"] in returned:
+                row["id"] = result.new[row["pmid"]]
+                result.written[row["id"]] = row
         result.unchanged.update(stored_pmids(
             session, [row["pmid"] for row in added if row["pmid"] not in returned]
         ))

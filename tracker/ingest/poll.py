@@ -267,10 +267,11 @@ def store_batch(
     """
     result = upsert_records(session, batch, run_id=run_id, now=now())
     wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
-    wanted_links = screen_links(session, wanted_links, therapies, run_id=run_id, now=now())
+    wanted_links = screen_links(session, wanted_links, therapies, run_id=run_id, now=now(),
+                                written=result.written)
     new_links = link_therapies(session, wanted_links, run_id=run_id, now=now())
-    duplicates = finder.detect(session, list(result.new.values()), now())
-    link_notices(session, list(result.ids.values()), run_id, now())
+    duplicates = finder.detect(session, list(result.new.values()), now(), result.written)
+    link_notices(session, list(result.ids.values()), run_id, now(), result.written)
     return result, new_links, duplicates
 
 
