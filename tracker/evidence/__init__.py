@@ -20,6 +20,7 @@ Across stored papers (read and write the store):
     trials.py           papers grouped into trials, each paper's role in its trial
     reclassify.py       every paper's evidence re-derived from its raw record, offline
     training.py         the level model trained on the store's indexed papers, saved, loaded
+    written.py          the columns a batch just wrote, handed on instead of read back
 """
 
 from tracker.evidence.classify import classify

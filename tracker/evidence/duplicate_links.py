@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import utc_now
 from tracker.errors import TrackerError
 from tracker.evidence import duplicate_match as dedupe
+from tracker.evidence.written import paper_rows
 from tracker.store import DuplicateLink, Paper, rows_in_batches
 
 
@@ -258,14 +259,17 @@ class DuplicateFinder:
         self.threshold = threshold
         self.index = StoredIndex(session, threshold)
 
-    def detect(self, session: Session, paper_ids: list[int], now: datetime) -> int:
-        """Link the given (new) papers to what they duplicate; returns how many links were made."""
+    def detect(self, session: Session, paper_ids: list[int], now: datetime,
+               written: dict[int, dict] | None = None) -> int:
+        """Link the given (new) papers to what they duplicate; returns how many links were made.
+
+        written: the columns an upsert just wrote (paper id -> columns), read instead of the store.
+        """
         if not paper_ids:
             return 0
-        fingerprints = [_fingerprint(row) for row in rows_in_batches(  # stored order: the
-            session,  # later record of a pair links to the earlier one
-            lambda batch: select(*FINGERPRINT_COLUMNS).where(Paper.id.in_(batch))
-            .order_by(Paper.id), sorted(paper_ids))]
+        # stored order: the later record of a pair links to the earlier one
+        fingerprints = [_fingerprint(row)
+                        for row in paper_rows(session, FINGERPRINT_COLUMNS, paper_ids, written)]
         known_pairs = set(rows_in_batches(
             session, lambda batch: select(DuplicateLink.paper_id, DuplicateLink.other_id)
             .where(or_(DuplicateLink.paper_id.in_(batch), DuplicateLink.other_id.in_(batch))),

@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.evidence.written import paper_rows
 from tracker.store import (
     NoticeLink,
     Paper,
@@ -120,21 +121,24 @@ def notice_claims(pmid: str, comments_corrections: list, publication_types: list
     return list(claims.values())
 
 
+CLAIM_COLUMNS = (Paper.id, Paper.pmid, Paper.comments_corrections, Paper.publication_types)
+
+
 def link_notices(
-    session: Session, paper_ids: Iterable[int], run_id: int | None, now: datetime
+    session: Session, paper_ids: Iterable[int], run_id: int | None, now: datetime,
+    written: dict[int, dict] | None = None,
 ) -> list[NoticeLink]:
     """Record the notice links the given papers state; idempotent. Returns the new links.
 
     Also applies the effect: papers touched by a retraction are marked retracted.
+    written: the columns an upsert just wrote (paper id -> columns), read instead of the store.
     """
-    ids = list(paper_ids)
     claims: dict[tuple, Claim] = {}
     own_pmids: set[str] = set()
-    for pmid, comments, types in rows_in_batches(session, lambda batch: select(
-        Paper.pmid, Paper.comments_corrections, Paper.publication_types
-    ).where(Paper.id.in_(batch)), ids):
-        own_pmids.add(pmid)
-        for claim in notice_claims(pmid, comments or [], types or []):
+    for row in paper_rows(session, CLAIM_COLUMNS, paper_ids, written):
+        own_pmids.add(row.pmid)
+        for claim in notice_claims(row.pmid, row.comments_corrections or [],
+                                   row.publication_types or []):
             claims.setdefault(claim.key, claim)
     touched = {c.paper_pmid for c in claims.values()} | own_pmids
     existing = _links_touching(session, touched | {c.notice_pmid for c in claims.values()

@@ -20,7 +20,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
 
-from tracker.store import Paper, TherapyPaper, TherapyScreen, rows_in_batches, scalars_in_batches
+from tracker.evidence.written import paper_rows
+from tracker.store import Paper, TherapyPaper, TherapyScreen, scalars_in_batches
 
 SCREENED_COLUMNS = (Paper.id, Paper.title, Paper.abstract, Paper.mesh)  # what a screen reads
 
@@ -233,16 +234,18 @@ def screen_links(
     *,
     run_id: int | None,
     now: datetime,
+    written: dict[int, dict] | None = None,
 ) -> list[tuple[str, int]]:
-    """Screen (therapy id, paper id) links; store each verdict once; return the links to keep."""
+    """Screen (therapy id, paper id) links; store each verdict once; return the links to keep.
+
+    written: the columns an upsert just wrote (paper id -> columns), read instead of the store.
+    """
     links = list(dict.fromkeys(links))
     if not links:
         return []
     ids = sorted({paper_id for _, paper_id in links})
-    papers = {  # plain rows, not Paper objects: a poll screens every batch it stores
-        p.id: p for p in rows_in_batches(session, lambda batch: select(
-            *SCREENED_COLUMNS).where(Paper.id.in_(batch)), ids)
-    }
+    # plain rows, not Paper objects: a poll screens every batch it stores
+    papers = {p.id: p for p in paper_rows(session, SCREENED_COLUMNS, ids, written)}
     have = {
         (s.therapy_id, s.paper_id): s for s in scalars_in_batches(
             session, lambda batch: select(TherapyScreen).where(TherapyScreen.paper_id.in_(batch)),

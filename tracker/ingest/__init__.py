@@ -7,6 +7,7 @@
     deletions.py   stored PMIDs PubMed no longer has
     refresh.py     modified, not-yet-indexed and missing records; notices' counterparts
     papers.py      storing parsed records: one row per PMID, therapy links, versions, changes
+    ahead.py       a poll's batches written one behind, the next derived in a worker process
 """
 
 from tracker.ingest.history import backfill_history, set_history, without_history

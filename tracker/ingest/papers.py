@@ -32,13 +32,41 @@ TRACKED_FIELDS = (
 )
 
 
-def paper_columns(record: PaperRecord, model=None) -> dict:
-    """Every Paper column derived from the record: parsed fields, evidence, identity keys.
+def worked_columns(record: PaperRecord, model=None) -> dict:
+    """The Paper columns that take work to derive: evidence, identity keys, compressed XML.
 
     `model` is the store's current level model (tracker.evidence.training), None: rules alone.
     """
     found = evidence.classify(record, model)
     fp = duplicate_match.fingerprint(0, record)
+    return {
+        "raw_xml": compress(record.raw_xml),
+        "doi_norm": fp.doi,
+        "pmcid_norm": fp.pmcid,
+        "title_norm": fp.title,
+        "first_author_norm": fp.first_author,
+        "is_notice": fp.notice,
+        "level": found.level.value,
+        "level_rank": found.level.rank,
+        "level_source": found.source,
+        "level_confidence": found.confidence,
+        "level_reason": found.reason,
+        "design": found.design,
+        "sample_size": found.sample_size,
+        "trial_ids": list(found.trial_ids),
+        "notice_kind": found.notice_kind,
+        "retracted": found.retracted,
+        "rules_version": found.rules_version,
+        "level_model": found.model_version,
+        "level_disagreement": found.disagreement,
+    }
+
+
+def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -> dict:
+    """Every Paper column derived from the record: parsed fields, evidence, identity keys.
+
+    `worked`: worked_columns(record, model) when they were derived ahead.
+    """
     first = record.first_author
     return fit_to_columns(Paper.__table__, {
         "pmid": record.pmid,
@@ -84,27 +112,42 @@ def paper_columns(record: PaperRecord, model=None) -> dict:
         "databanks": [list(d) for d in record.databanks],
         "doi": record.doi,
         "pmcid": record.pmcid,
-        "raw_xml": compress(record.raw_xml),
         "deleted": False,
-        "doi_norm": fp.doi,
-        "pmcid_norm": fp.pmcid,
-        "title_norm": fp.title,
-        "first_author_norm": fp.first_author,
-        "is_notice": fp.notice,
-        "level": found.level.value,
-        "level_rank": found.level.rank,
-        "level_source": found.source,
-        "level_confidence": found.confidence,
-        "level_reason": found.reason,
-        "design": found.design,
-        "sample_size": found.sample_size,
-        "trial_ids": list(found.trial_ids),
-        "notice_kind": found.notice_kind,
-        "retracted": found.retracted,
-        "rules_version": found.rules_version,
-        "level_model": found.model_version,
-        "level_disagreement": found.disagreement,
+        **(worked if worked is not None else worked_columns(record, model)),
     })
+
+
+def latest_versions(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
+    """The records by PMID; the same PMID twice in one batch: the higher version wins."""
+    by_pmid: dict[str, PaperRecord] = {}
+    for record in records:
+        kept = by_pmid.get(record.pmid)
+        if kept is None or record.version >= kept.version:
+            by_pmid[record.pmid] = record
+    return by_pmid
+
+
+@dataclass
+class DerivedColumns:
+    """worked_columns of each PMID of a batch, and the level model version they were read with
+    (None: the rules alone)."""
+
+    model_version: str | None
+    columns: dict[str, dict]
+
+
+def derive_columns(records: Sequence[PaperRecord], model) -> DerivedColumns:
+    """worked_columns of each record a batch keeps, the model reading the batch ahead.
+
+    Pure (no session): a poll runs it in a worker process for the next batch while the current
+    one is written, and upsert_records takes the result when its model is still current. Only
+    these columns travel back: the others are plain copies of the record, cheaper to make than
+    to send.
+    """
+    by_pmid = latest_versions(records)
+    reading = evidence.read_ahead(model, list(by_pmid.values()))
+    columns = {pmid: worked_columns(record, reading) for pmid, record in by_pmid.items()}
+    return DerivedColumns(model.version if model else None, columns)
 
 
 @dataclass
@@ -113,6 +156,9 @@ class UpsertResult:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     changes: list[tuple[int, str, object, object]] = field(default_factory=list)
+    # paper id -> the columns just written for the new and updated papers (with "id"): what the
+    # steps after the upsert read, handed over rather than read back
+    written: dict[int, dict] = field(default_factory=dict)
 
     @property
     def ids(self) -> dict[str, int]:
@@ -158,15 +204,16 @@ def stored_pmids(session: Session, pmids: Iterable[str]) -> dict[str, int]:
 
 
 def upsert_records(
-    session: Session, records: Sequence[PaperRecord], *, run_id: int | None, now: datetime
+    session: Session, records: Sequence[PaperRecord], *, run_id: int | None, now: datetime,
+    derived: DerivedColumns | None = None,
 ) -> UpsertResult:
-    """Insert new PMIDs, update changed ones (keeping the old record), skip unchanged ones."""
+    """Insert new PMIDs, update changed ones (keeping the old record), skip unchanged ones.
+
+    derived: derive_columns of these records, worked out ahead; used when it was read with the
+    store's current level model, else the columns are derived here.
+    """
     result = UpsertResult()
-    by_pmid: dict[str, PaperRecord] = {}
-    for record in records:  # the same PMID twice in one batch: the higher version wins
-        kept = by_pmid.get(record.pmid)
-        if kept is None or record.version >= kept.version:
-            by_pmid[record.pmid] = record
+    by_pmid = latest_versions(records)
     existing = {
         p.pmid: p for p in scalars_in_batches(
             session, lambda batch: select(Paper).where(Paper.pmid.in_(batch)), by_pmid)
@@ -176,19 +223,27 @@ def upsert_records(
         if pmid in existing and not existing[pmid].deleted
         and decompress(existing[pmid].raw_xml) == record.raw_xml
     }
-    model = evidence.read_ahead(evidence.load_current_model(session),
-                                [r for pmid, r in by_pmid.items() if pmid not in unchanged])
+    current = evidence.load_current_model(session)
+    ready = {}
+    if derived is not None and derived.model_version == (current.version if current else None):
+        ready = derived.columns
+    model = evidence.read_ahead(current, [r for pmid, r in by_pmid.items()
+                                          if pmid not in unchanged and pmid not in ready])
+
+    def columns_of(pmid: str, record: PaperRecord) -> dict:
+        return paper_columns(record, model, ready.get(pmid))
+
     added: list[dict] = []
     for pmid, record in by_pmid.items():
         paper = existing.get(pmid)
         if paper is None:
-            added.append({**paper_columns(record, model), "first_seen_at": now, "updated_at": now,
+            added.append({**columns_of(pmid, record), "first_seen_at": now, "updated_at": now,
                           "first_run_id": run_id})
             continue
         if pmid in unchanged:
             result.unchanged[pmid] = paper.id
             continue
-        columns = paper_columns(record, model)
+        columns = columns_of(pmid, record)
         diffs = [
             (name, getattr(paper, name), columns[name])
             for name in TRACKED_FIELDS
@@ -208,6 +263,7 @@ def upsert_records(
             setattr(paper, name, value)
         paper.updated_at = now
         result.updated[pmid] = paper.id
+        result.written[paper.id] = {**columns, "id": paper.id}
     session.flush()
     if added:
         # One Core INSERT ... RETURNING for the batch (SQLAlchemy's insertmanyvalues, on SQLite
@@ -220,6 +276,10 @@ def upsert_records(
         returned = dict(session.execute(statement, added).all())
         result.new = {row["pmid"]: returned[row["pmid"]] for row in added
                       if row["pmid"] in returned}
+        for row in added:
+            if row["pmid"] in returned:
+                row["id"] = result.new[row["pmid"]]
+                result.written[row["id"]] = row
         result.unchanged.update(stored_pmids(
             session, [row["pmid"] for row in added if row["pmid"] not in returned]
         ))

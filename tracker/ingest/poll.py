@@ -31,7 +31,9 @@ from tracker.evidence import (
     record_window,
     screen_links,
 )
+from tracker.ingest.ahead import BatchesAhead
 from tracker.ingest.papers import (
+    DerivedColumns,
     UpsertResult,
     link_therapies,
     mark_deleted,
@@ -213,10 +215,11 @@ def _fetch_and_store(
     batch: list[PaperRecord] = []
     deleted: list[str] = []
 
-    def commit(batch: list[PaperRecord]) -> None:
+    def commit(batch: list[PaperRecord], derived: DerivedColumns | None) -> None:
         with db.session() as session:
             result, new_links, duplicates = store_batch(
-                session, batch, finders, finder, therapies, run_id=summary.run_id, now=now
+                session, batch, finders, finder, therapies, run_id=summary.run_id, now=now,
+                derived=derived,
             )
         summary.duplicates += duplicates
         summary.fetched += len(batch)
@@ -230,18 +233,19 @@ def _fetch_and_store(
         if progress:
             progress(len(batch), len(wanted))
 
-    for item in client.fetch(wanted):
-        if isinstance(item, DeletedCitation):
-            deleted.extend(item.pmids)
-            continue
-        if item.pmid not in finders:  # PubMed answered with a record we did not ask for
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
-            commit(batch)
-            batch = []
-    if batch:
-        commit(batch)
+    with BatchesAhead(db, commit) as ahead:  # the next batch is classified as one is written
+        for item in client.fetch(wanted):
+            if isinstance(item, DeletedCitation):
+                deleted.extend(item.pmids)
+                continue
+            if item.pmid not in finders:  # PubMed answered with a record we did not ask for
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                ahead.add(batch)
+                batch = []
+        if batch:
+            ahead.add(batch)
     if deleted:
         with db.session() as session:
             summary.deleted = mark_deleted(session, deleted, run_id=summary.run_id, now=now())
@@ -259,18 +263,21 @@ def store_batch(
     *,
     run_id: int | None,
     now: Callable[[], datetime],
+    derived: DerivedColumns | None = None,
 ) -> tuple[UpsertResult, list[tuple[str, int]], int]:
     """One fetched batch, as a poll commits it: papers, screened therapy links, duplicates and
-    notices. `finders` maps each PMID to the therapies whose search returned it.
+    notices. `finders` maps each PMID to the therapies whose search returned it; `derived`, the
+    batch's columns when they were worked out ahead (BatchesAhead).
 
     Returns the upsert's result, the new therapy links and how many duplicate links were made.
     """
-    result = upsert_records(session, batch, run_id=run_id, now=now())
+    result = upsert_records(session, batch, run_id=run_id, now=now(), derived=derived)
     wanted_links = [(t, pid) for pmid, pid in result.ids.items() for t in finders[pmid]]
-    wanted_links = screen_links(session, wanted_links, therapies, run_id=run_id, now=now())
+    wanted_links = screen_links(session, wanted_links, therapies, run_id=run_id, now=now(),
+                                written=result.written)
     new_links = link_therapies(session, wanted_links, run_id=run_id, now=now())
-    duplicates = finder.detect(session, list(result.new.values()), now())
-    link_notices(session, list(result.ids.values()), run_id, now())
+    duplicates = finder.detect(session, list(result.new.values()), now(), result.written)
+    link_notices(session, list(result.ids.values()), run_id, now(), result.written)
     return result, new_links, duplicates
 
 

@@ -55,6 +55,17 @@ class PoolSettings:
     connect_timeout: int = 10  # seconds to wait for the server to answer
 
 
+def _server_placeholders(connect_args: dict) -> dict:
+    """psycopg engine options: statements carry PostgreSQL's own $1, $2 placeholders to the
+    server (psycopg's RawCursor) instead of %(name)s ones psycopg rewrites on each execution;
+    a poll's 200-row INSERT has some 12,000 of them and rewriting them cost more than the
+    insert itself."""
+    import psycopg
+
+    return {"paramstyle": "numeric_dollar",
+            "connect_args": {**connect_args, "cursor_factory": psycopg.RawCursor}}
+
+
 def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
     pool = pool or PoolSettings()
     try:
@@ -67,6 +78,8 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
                 "pool_timeout": pool.timeout, "pool_recycle": pool.recycle,
                 "connect_args": {"connect_timeout": pool.connect_timeout},
             }
+            if make_url(url).get_driver_name() == "psycopg":
+                options.update(_server_placeholders(options["connect_args"]))
         engine = create_engine(url, future=True, **options)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         shown = mask_url_password(url)

@@ -1,0 +1,82 @@
+"""Batches written one behind: the next batch's columns are derived on another core meanwhile.
+
+Deriving a paper's columns (classification, duplicate fingerprint, compressed XML) needs no
+database and costs about as much as writing the batch does, so while one batch is written a
+worker process derives the next. Batches are still written one at a time and in order, each with
+exactly the columns upsert_records would derive itself; with a single batch no process is
+started.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from tracker import evidence
+from tracker.ingest.papers import DerivedColumns, derive_columns
+from tracker.records import PaperRecord
+from tracker.store import Database
+
+Write = Callable[[list[PaperRecord], DerivedColumns | None], None]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In the worker: end when the poll's process is gone (killed, say), rather than wait on
+    forever holding its output streams open."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class BatchesAhead:
+    """Takes batches in order and writes each through `write`, one batch behind the last taken.
+
+    Use as a context manager; leaving it writes the batch still pending, even when fetching the
+    next one failed (as each full batch was written before that), and stops the worker.
+    """
+
+    def __init__(self, db: Database, write: Write):
+        self._db = db
+        self._write = write
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: tuple[list[PaperRecord], Future | None] | None = None
+
+    def add(self, batch: list[PaperRecord]) -> None:
+        """Start deriving this batch's columns, then write the batch before it."""
+        if self._pending is None:  # nothing to overlap with yet: derived when written
+            self._pending = (batch, None)
+            return
+        if self._pool is None:  # fork: the worker starts with the modules already imported
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_exit_with_parent,
+                                             initargs=(os.getpid(),))
+        with self._db.session() as session:
+            model = evidence.load_current_model(session)
+        future = self._pool.submit(derive_columns, batch, model)
+        self._write_pending()
+        self._pending = (batch, future)
+
+    def _write_pending(self) -> None:
+        batch, future = self._pending
+        self._pending = None
+        self._write(batch, future.result() if future is not None else None)
+
+    def __enter__(self) -> BatchesAhead:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        try:
+            if self._pending is not None:
+                self._write_pending()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
