@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, aliased, load_only
 
 from tracker.evidence import LEVELS_BY_RANK, Level, period_bounds, periods
 from tracker.store import DuplicateLink, Paper, TherapyPaper, Trial, TrialPaper, rows_in_batches
@@ -171,6 +171,19 @@ def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     return trend
 
 
+# what the report reads of a listed paper: decoding the other JSON columns (publication types,
+# keywords, links...) of every paper cost more than the query on long windows; any other
+# column read raises rather than loading papers one by one
+LISTED_COLUMNS = (
+    Paper.pmid, Paper.title, Paper.authors, Paper.journal, Paper.journal_abbrev, Paper.volume,
+    Paper.issue, Paper.pages, Paper.pub_date_text, Paper.entrez_date, Paper.pubmed_date,
+    Paper.first_seen_at, Paper.doi, Paper.abstract, Paper.mesh, Paper.level, Paper.level_source,
+    Paper.level_confidence, Paper.level_reason, Paper.design, Paper.sample_size, Paper.trial_ids,
+    Paper.is_demo, Paper.deleted, Paper.canonical_id, Paper.retracted, Paper.notice_kind,
+    Paper.inclusion, Paper.exclusion_reason, Paper.decided_at,
+)
+
+
 def window_papers(session: Session, therapy_ids: list[str], since: date,
                   until: date) -> dict[int, Paper]:
     """The tracked papers a report on [since, until] lists: created in it, or excluded by a
@@ -179,7 +192,7 @@ def window_papers(session: Session, therapy_ids: list[str], since: date,
                    Paper.decided_at < day_start(until + timedelta(days=1)))
     rows = session.scalars(
         select(Paper).where(or_(created_between(since, until), decided), tracked(therapy_ids))
-        .options(defer(Paper.raw_xml))
+        .options(load_only(*LISTED_COLUMNS, raiseload=True))
     )
     return {paper.id: paper for paper in rows}
 
