@@ -204,15 +204,21 @@ def links_of(session: Session, paper_ids: Iterable[int],
     links: dict[int, set[str]] = defaultdict(set)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for therapy_id, paper_id, canonical_id in session.execute(
-            select(TherapyPaper.therapy_id, TherapyPaper.paper_id, Paper.canonical_id)
-            .join(Paper, Paper.id == TherapyPaper.paper_id)
+        # the merged papers among and of these first, then the links by paper id: in one join
+        # SQLite read every link of the therapies for each chunk
+        canonical_of = dict(session.execute(
+            select(Paper.id, Paper.canonical_id).where(
+                or_(Paper.id.in_(chunk), Paper.canonical_id.in_(chunk)),
+                Paper.canonical_id.is_not(None))
+        ).all())
+        for therapy_id, paper_id in session.execute(
+            select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
             .where(TherapyPaper.therapy_id.in_(therapy_ids),
-                   or_(Paper.id.in_(chunk), Paper.canonical_id.in_(chunk)))
+                   TherapyPaper.paper_id.in_(sorted({*chunk, *canonical_of})))
         ):
             links[paper_id].add(therapy_id)
-            if canonical_id is not None:
-                links[canonical_id].add(therapy_id)
+            if paper_id in canonical_of:
+                links[canonical_of[paper_id]].add(therapy_id)
     return links
 
 
