@@ -19,7 +19,6 @@ from markupsafe import Markup
 
 from tracker.errors import ConfigError
 from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
-from tracker.report.charts import trend_charts
 from tracker.report.coverage_view import (
     change_text,
     coverage_line,
@@ -118,7 +117,11 @@ def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
         return printable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"
-    charts = trend_charts(report, chart_scale) if fmt == "html" else None
+    charts = None
+    if fmt == "html":  # matplotlib is imported for the charts alone
+        from tracker.report.charts import trend_charts
+
+        charts = trend_charts(report, chart_scale)
     return ENV.get_template(TEMPLATES[fmt]).render(report=report, charts=charts)
 
 
