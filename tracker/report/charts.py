@@ -88,7 +88,7 @@ def steps(trend) -> list:
 
 
 class ChartCanvas:
-    """One figure and axes drawn once per report, each therapy's areas swapped in and saved.
+    """One figure and axes set up once per report; each therapy's areas are drawn, saved, removed.
 
     Everything the charts share (size, margins, date ticks, baseline line, period shading) is
     set up once: creating a figure and its axes per chart cost most of the drawing time.
