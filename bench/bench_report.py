@@ -10,6 +10,9 @@ user does:
 - the peak memory (RSS) of each run, larger size over smaller.
 
     python bench/bench_report.py [--sizes 10000,100000] [--db sqlite|postgresql|both]
+                                 [--keep DIR]
+
+--keep DIR keeps the filled SQLite databases in DIR and reuses them on the next run.
 """
 
 from __future__ import annotations
@@ -142,6 +145,8 @@ def main() -> None:
                         help="database sizes in papers, comma-separated (default 10000,100000)")
     parser.add_argument("--runs", type=int, default=3, help="one-week runs per size (best of)")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--keep", type=Path, help="keep filled SQLite databases here and "
+                        "reuse them (the fill takes longer than the reports)")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -156,11 +161,22 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as name:
                 folder = Path(name)
                 url, drop = f"sqlite:///{folder}/bench.db", None
+                kept = None
                 if backend == "postgresql":
                     url, drop = scratch_postgres(args.postgres_url)
+                elif args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    kept = args.keep / f"bench-{size}.db"
+                    url = f"sqlite:///{kept}"
                 try:
                     started = time.perf_counter()
-                    fill(url, size)
+                    if kept is None:
+                        fill(url, size)
+                    elif not kept.exists():  # filled under another name: no half-filled reuse
+                        partial = kept.with_suffix(".part")
+                        partial.unlink(missing_ok=True)
+                        fill(f"sqlite:///{partial}", size)
+                        partial.rename(kept)
                     filled = time.perf_counter() - started
                     results[size] = measure(url, folder, args.runs)
                 finally:

@@ -56,7 +56,8 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
                                today=today)
         step = app.settings.period if window.unit == "custom" else window.step
         data = build_report(session, app.baseline, since=window.since, until=window.until,
-                            therapy_ids=selected, period=step, generated_at=local(utc_now()))
+                            therapy_ids=selected, period=step, generated_at=local(utc_now()),
+                            with_issns=fmt in EXPORTS)
     if output is not None and str(output) == "-":
         text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
         sys.stdout.write(text)

@@ -593,9 +593,13 @@ def build_report(
     therapy_ids=None,
     period: str = "week",
     generated_at: datetime,
+    with_issns: bool = True,
 ) -> Report:
     """Everything the report shows for [since, until]: counts from SQL, the window's papers as
-    objects, so the work follows the window rather than the database's size."""
+    objects, so the work follows the window rather than the database's size.
+
+    with_issns=False leaves the papers' ISSNs out: only the exports (RIS, BibTeX, CSV) print
+    them, and reading them parses every listed paper's stored record."""
     if since > until:
         raise ConfigError(f"report window starts after it ends ({since} > {until})")
     if period not in PERIODS:
@@ -634,21 +638,23 @@ def build_report(
         chosen = set(ids)
         references = tuple(r for r in references if chosen & {*r.matches, *r.cited_for})
 
-    issns = issns_of(session, in_period)
+    issns = issns_of(session, in_period) if with_issns else {}
+    # each listed paper's item built once and filed under its therapies in one pass (a pass over
+    # the window's papers per therapy grew with therapies times papers)
+    listed_by_therapy: dict[str, list[PaperItem]] = defaultdict(list)
+    for pid in in_period:
+        if not links.get(pid) or not (pid in doubtful or counts_as_evidence(papers[pid])):
+            continue  # possible duplicates: listed with their pair, not counted
+        item = trial_view.with_trial(
+            paper_item(papers[pid], tuple(sorted(links[pid])), names, issns.get(pid),
+                       doubtful.get(pid)),
+            memberships.get(pid))
+        for therapy_id in links[pid]:
+            listed_by_therapy[therapy_id].append(item)
     sections = []
     for therapy in therapies:
-        listed = [  # possible duplicates: listed with their pair, not counted
-            papers[pid] for pid in in_period
-            if therapy.id in links.get(pid, ())
-            and (pid in doubtful or (counts_as_evidence(papers[pid])))
-        ]
-        items = sorted(
-            (trial_view.with_trial(
-                paper_item(p, tuple(sorted(links[p.id])), names, issns.get(p.id),
-                           doubtful.get(p.id)),
-                memberships.get(p.id)) for p in listed),
-            key=lambda i: (-i.level_rank, i.created, i.pmid),
-        )
+        items = sorted(listed_by_therapy[therapy.id],
+                       key=lambda i: (-i.level_rank, i.created, i.pmid))
         highlights = tuple(i for i in items if i.level in HIGHLIGHT_LEVELS)
         groups = tuple(
             LevelGroup(info, group) for info in LEVELS

@@ -87,31 +87,56 @@ def steps(trend) -> list:
             if i in (0, len(points) - 1) or p.by_level != points[i + 1].by_level]
 
 
-def therapy_svg(report: Report, section, used, ticks: list[date], y_top: int) -> bytes:
-    """One therapy's stacked cumulative counts by level, dates under its own axis."""
-    figure = Figure(figsize=(WIDTH, HEIGHT))
-    FigureCanvasSVG(figure)
-    # fixed ticks and margins: matplotlib's automatic locators and tight_layout cost seconds here
-    figure.subplots_adjust(left=0.1, right=0.93, top=0.95, bottom=0.24)
-    ax = figure.add_subplot()
-    points = steps(section.trend)
-    days = [point.day for point in points]
-    series = [[point.by_level.get(info.value, 0) for point in points] for info in used]
-    if series and days:
-        ax.stackplot(days, *series, colors=[LEVEL_COLOURS.get(i.value, "#777") for i in used],
-                     step="pre", linewidth=0)
-    ax.axvline(report.baseline_date, color="#444", linewidth=1, linestyle="--")
-    ax.axvspan(report.since, report.until, color="#FFF3C4", linewidth=0, zorder=0)
-    ax.tick_params(labelsize=10)
-    ax.set_ylim(0, max(1, y_top) * 1.1)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
-    ax.xaxis.set_major_formatter(DateFormatter("%-d %b\n%Y"))
-    ax.spines[["top", "right"]].set_visible(False)
-    buffer = io.BytesIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": section.id}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return buffer.getvalue()
+class ChartCanvas:
+    """One figure and axes set up once per report; each therapy's areas are drawn, saved, removed.
+
+    Everything the charts share (size, margins, date ticks, baseline line, period shading) is
+    set up once: creating a figure and its axes per chart cost most of the drawing time.
+    """
+
+    def __init__(self, report: Report, ticks: list[date]) -> None:
+        self.figure = Figure(figsize=(WIDTH, HEIGHT))
+        FigureCanvasSVG(self.figure)
+        # fixed ticks and margins: matplotlib's automatic locators and tight_layout cost seconds
+        self.figure.subplots_adjust(left=0.1, right=0.93, top=0.95, bottom=0.24)
+        self.ax = ax = self.figure.add_subplot()
+        ax.axvline(report.baseline_date, color="#444", linewidth=1, linestyle="--")
+        ax.axvspan(report.since, report.until, color="#FFF3C4", linewidth=0, zorder=0)
+        ax.tick_params(labelsize=10)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
+        ax.xaxis.set_major_formatter(DateFormatter("%-d %b\n%Y"))
+        ax.spines[["top", "right"]].set_visible(False)
+        self.span = (report.since, report.until)
+
+    def svg(self, section, used, y_top: int) -> bytes:
+        """One therapy's stacked cumulative counts by level, dates under its own axis."""
+        ax = self.ax
+        points = steps(section.trend)
+        days = [point.day for point in points]
+        series = [[point.by_level.get(info.value, 0) for point in points] for info in used]
+        areas = []
+        # a plain default patch colour: the default "C0" is looked up in the property cycle
+        # for every area drawn (slow), and each area gets its level's colour anyway
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": section.id,
+                         "patch.facecolor": "#777"}):
+            try:
+                if series and days:  # dates as numbers once, not once per level
+                    areas = ax.stackplot(date2num(days), *series, step="pre", linewidth=0,
+                                         colors=[LEVEL_COLOURS.get(i.value, "#777") for i in used])
+                # the x-range autoscaling gave one chart on its own axes: its days and the
+                # period, with the default 5% margins (the shared axes keep earlier charts' data)
+                low = date2num(min([self.span[0], *days]))
+                high = date2num(max([self.span[1], *days]))
+                margin = (high - low) * 0.05
+                ax.set_xlim(low - margin, high + margin)
+                ax.set_ylim(0, max(1, y_top) * 1.1)
+                buffer = io.BytesIO()
+                self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+            finally:
+                for area in areas:
+                    area.remove()
+        return buffer.getvalue()
 
 
 def trend_charts(report: Report, scale: str = "own") -> TrendCharts:
@@ -125,10 +150,11 @@ def trend_charts(report: Report, scale: str = "own") -> TrendCharts:
     ]
     ticks = tick_days(report)
     shared_top = max((top_of(s) for s in sections), default=0)
+    canvas = ChartCanvas(report, ticks) if sections else None
     charts = []
     for section in sections:
         top = shared_top if scale == "shared" else top_of(section)
-        svg = therapy_svg(report, section, used, ticks, top)
+        svg = canvas.svg(section, used, top)
         last = section.trend[-1]
         counts = ", ".join(f"{last.by_level[i.value]} {i.label.lower()}" for i in used
                            if last.by_level.get(i.value))

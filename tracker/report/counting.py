@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, aliased, load_only
 
 from tracker.evidence import LEVELS_BY_RANK, Level, period_bounds, periods
 from tracker.store import DuplicateLink, Paper, TherapyPaper, Trial, TrialPaper, rows_in_batches
@@ -171,6 +171,19 @@ def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     return trend
 
 
+# what the report reads of a listed paper: decoding the other JSON columns (publication types,
+# keywords, links...) of every paper cost more than the query on long windows; any other
+# column read raises rather than loading papers one by one
+LISTED_COLUMNS = (
+    Paper.pmid, Paper.title, Paper.authors, Paper.journal, Paper.journal_abbrev, Paper.volume,
+    Paper.issue, Paper.pages, Paper.pub_date_text, Paper.entrez_date, Paper.pubmed_date,
+    Paper.first_seen_at, Paper.doi, Paper.abstract, Paper.mesh, Paper.level, Paper.level_source,
+    Paper.level_confidence, Paper.level_reason, Paper.design, Paper.sample_size, Paper.trial_ids,
+    Paper.is_demo, Paper.deleted, Paper.canonical_id, Paper.retracted, Paper.notice_kind,
+    Paper.inclusion, Paper.exclusion_reason, Paper.decided_at,
+)
+
+
 def window_papers(session: Session, therapy_ids: list[str], since: date,
                   until: date) -> dict[int, Paper]:
     """The tracked papers a report on [since, until] lists: created in it, or excluded by a
@@ -179,7 +192,7 @@ def window_papers(session: Session, therapy_ids: list[str], since: date,
                    Paper.decided_at < day_start(until + timedelta(days=1)))
     rows = session.scalars(
         select(Paper).where(or_(created_between(since, until), decided), tracked(therapy_ids))
-        .options(defer(Paper.raw_xml))
+        .options(load_only(*LISTED_COLUMNS, raiseload=True))
     )
     return {paper.id: paper for paper in rows}
 
@@ -191,15 +204,21 @@ def links_of(session: Session, paper_ids: Iterable[int],
     links: dict[int, set[str]] = defaultdict(set)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for therapy_id, paper_id, canonical_id in session.execute(
-            select(TherapyPaper.therapy_id, TherapyPaper.paper_id, Paper.canonical_id)
-            .join(Paper, Paper.id == TherapyPaper.paper_id)
+        # the merged papers among and of these first, then the links by paper id: in one join
+        # SQLite read every link of the therapies for each chunk
+        canonical_of = dict(session.execute(
+            select(Paper.id, Paper.canonical_id).where(
+                or_(Paper.id.in_(chunk), Paper.canonical_id.in_(chunk)),
+                Paper.canonical_id.is_not(None))
+        ).all())
+        for therapy_id, paper_id in session.execute(
+            select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
             .where(TherapyPaper.therapy_id.in_(therapy_ids),
-                   or_(Paper.id.in_(chunk), Paper.canonical_id.in_(chunk)))
+                   TherapyPaper.paper_id.in_(sorted({*chunk, *canonical_of})))
         ):
             links[paper_id].add(therapy_id)
-            if canonical_id is not None:
-                links[canonical_id].add(therapy_id)
+            if paper_id in canonical_of:
+                links[canonical_of[paper_id]].add(therapy_id)
     return links
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,7 +20,6 @@ from markupsafe import Markup
 
 from tracker.errors import ConfigError
 from tracker.report.build import SOURCE_NAMES, PaperItem, Report, TherapySection, without_mesh_uis
-from tracker.report.charts import trend_charts
 from tracker.report.coverage_view import (
     change_text,
     coverage_line,
@@ -115,11 +115,22 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
     """The report as HTML, Markdown, plain text or JSON; chart_scale: "own" fits each therapy's
     chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only)."""
+    return "".join(rendered_pieces(report, fmt, chart_scale=chart_scale))
+
+
+def rendered_pieces(report: Report, fmt: str, *, chart_scale: str = "own") -> Iterator[str]:
+    """render() in pieces as the template produces them, so a long report is written as it is
+    rendered rather than held whole; the charts and the checks come first."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
-        return printable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"
-    charts = trend_charts(report, chart_scale) if fmt == "html" else None
-    return ENV.get_template(TEMPLATES[fmt]).render(report=report, charts=charts)
+        return iter([printable(json.dumps(report_to_dict(report), indent=2,
+                                          ensure_ascii=False)) + "\n"])
+    charts = None
+    if fmt == "html":  # matplotlib is imported for the charts alone
+        from tracker.report.charts import trend_charts
+
+        charts = trend_charts(report, chart_scale)
+    return ENV.get_template(TEMPLATES[fmt]).generate(report=report, charts=charts)
 
 
 def export(report: Report, fmt: str) -> str:
@@ -137,7 +148,10 @@ def write(
 ) -> Path:
     """Render or export to a file; without output, to the dated default name in reports_dir."""
     check_format(fmt, FORMATS)
-    text = export(report, fmt) if fmt in EXPORTS else render(report, fmt, chart_scale=chart_scale)
+    if fmt in EXPORTS:
+        pieces = iter([export(report, fmt)])
+    else:
+        pieces = rendered_pieces(report, fmt, chart_scale=chart_scale)
     if output is None:
         path = Path(reports_dir) / default_name(report, fmt)
     elif Path(output).is_dir():
@@ -148,7 +162,7 @@ def write(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline=newline) as handle:
-            handle.write(text)
+            handle.writelines(pieces)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}; choose "
                           "another --output or reports folder (TRACKER_REPORTS_DIR)") from None
