@@ -19,6 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ratios import INFORMATIONAL  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 BUDGET_SECONDS = 15 * 60
 
@@ -60,8 +64,8 @@ def print_table(rows: list[dict]) -> None:
     for row in rows:
         out.add_row(row["row"], f"{row['value']:,.3g} {row['unit']}",
                     f"{row['anchor']:,.3g} {row['unit']}", f"{row['ratio']:.2f}x", row["goal"],
-                    "met" if row["met"] else "NOT met")
-    Console(width=140).print(out)
+                    "" if row["goal"] == INFORMATIONAL else "met" if row["met"] else "NOT met")
+    Console(width=160).print(out)
 
 
 def main(argv: list[str] | None = None) -> int:

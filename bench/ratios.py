@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 
+INFORMATIONAL = "informational"  # a figure shown beside the others, with no goal of its own
+
 
 def ratio_line(row: str, *, value: float, anchor: float, unit: str, goal: str, met: bool,
                detail: str = "") -> float:
@@ -19,9 +21,9 @@ def ratio_line(row: str, *, value: float, anchor: float, unit: str, goal: str, m
     `value` and `anchor` are in `unit`; the ratio is value / anchor.
     """
     ratio = value / anchor if anchor else float("inf")
-    verdict = "met" if met else "NOT met"
+    verdict = f"goal {goal}: {'met' if met else 'NOT met'}" if goal != INFORMATIONAL else goal
     print(f"  {row}: {value:,.3g} {unit} vs {anchor:,.3g} {unit} = {ratio:.2f}x "
-          f"(goal {goal}: {verdict}){'  ' + detail if detail else ''}", flush=True)
+          f"({verdict}){'  ' + detail if detail else ''}", flush=True)
     path = os.environ.get("BENCH_RESULTS")
     if path:
         with open(path, "a", encoding="utf-8") as out:
