@@ -16,7 +16,7 @@ from tracker.ingest.papers import upsert_records
 from tracker.store.database import Database
 from tracker.store.models import DuplicateLink, Paper, ReviewDecision, ReviewFlag
 
-from cli_run import run
+from cli_run import initialised, run
 from review_data import (
     CHART_REVIEW,
     DUPLICATE_A,
@@ -37,10 +37,7 @@ def env(monkeypatch, tmp_path, db_url, capsys):
     config.write_text('[review]\nmin_confidence = 0.85\n'
                       'exclusion_reasons = ["wrong population", "wrong intervention", "other"]\n')
     monkeypatch.setenv("TRACKER_CONFIG", str(config))
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    code, _, err = run(capsys, "init", "--skip-references")
-    assert code == 0, err
-    database = Database(db_url)
+    database = initialised(capsys, monkeypatch, db_url)
     fill(database)
     yield database
     database.dispose()

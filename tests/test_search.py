@@ -16,10 +16,10 @@ from tracker.config import load_settings
 from tracker.ingest.papers import link_therapies, upsert_records
 from tracker.pubmed.xmlwrite import article_xml
 from tracker.review import add_reviewer
-from tracker.store import Database, Watermark
+from tracker.store import Watermark
 from tracker.web import create_app
 
-from cli_run import run
+from cli_run import initialised, run
 from records_factory import RCT, make_record
 from review_data import NOW
 
@@ -47,10 +47,7 @@ def stored(pmid: str):
 @pytest.fixture
 def database(monkeypatch, db_url, capsys):
     """An initialised database whose queue holds the papers above, each flagged a new RCT."""
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    code, _, err = run(capsys, "init", "--skip-references")
-    assert code == 0, err
-    db = Database(db_url)
+    db = initialised(capsys, monkeypatch, db_url)
     with db.session() as session:
         ids = upsert_records(session, [stored(p) for p in TITLES], run_id=None, now=NOW).ids
         link_therapies(session, [("ketamine", ids[p]) for p in TITLES], run_id=None, now=NOW)

@@ -16,7 +16,7 @@ from tracker.review.queue import entered_on
 from tracker.store import Database, Paper, Run
 from tracker.store.database import alembic_config
 
-from cli_run import run
+from cli_run import initialised, run
 from review_data import PAIN_TRIAL, fill
 
 
@@ -61,10 +61,7 @@ def test_a_poll_is_stored_in_utc_and_listed_in_local_time(capsys, cli_env, db_ur
 
 @pytest.fixture
 def queue_env(monkeypatch, db_url, capsys):
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    code, _, err = run(capsys, "init", "--skip-references")
-    assert code == 0, err
-    database = Database(db_url)
+    database = initialised(capsys, monkeypatch, db_url)
     fill(database)
     yield database
     database.dispose()

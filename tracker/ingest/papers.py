@@ -23,6 +23,7 @@ from tracker.store import (
     decompress,
     fit_to_columns,
     insert_skipping_conflicts,
+    rows_in_batches,
     scalars_in_batches,
 )
 
@@ -193,14 +194,8 @@ def sync_therapies(session: Session, baseline: Baseline) -> int:
 
 def stored_pmids(session: Session, pmids: Iterable[str]) -> dict[str, int]:
     """PMID -> paper id for the PMIDs already stored."""
-    found: dict[str, int] = {}
-    pmids = list(pmids)
-    for start in range(0, len(pmids), 500):
-        chunk = pmids[start:start + 500]
-        found.update(session.execute(
-            select(Paper.pmid, Paper.id).where(Paper.pmid.in_(chunk))
-        ).all())
-    return found
+    return dict(rows_in_batches(session, lambda batch: select(Paper.pmid, Paper.id).where(
+        Paper.pmid.in_(batch)), pmids))
 
 
 def upsert_records(
@@ -294,13 +289,9 @@ def link_therapies(
     if not wanted:
         return []
     paper_ids = {paper_id for _, paper_id in wanted}
-    have: set[tuple[str, int]] = set()
-    ids = list(paper_ids)
-    for start in range(0, len(ids), 500):
-        have.update(session.execute(
-            select(TherapyPaper.therapy_id, TherapyPaper.paper_id)
-            .where(TherapyPaper.paper_id.in_(ids[start:start + 500]))
-        ).all())
+    have = set(rows_in_batches(session, lambda batch: select(
+        TherapyPaper.therapy_id, TherapyPaper.paper_id).where(TherapyPaper.paper_id.in_(batch)),
+        paper_ids))
     new = sorted(wanted - have)
     if new:  # another process may link the same pair meanwhile: skip it then
         session.execute(insert_skipping_conflicts(session, TherapyPaper.__table__), [

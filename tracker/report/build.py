@@ -39,7 +39,7 @@ from tracker.report import trials as trial_view
 from tracker.report.citation import issns_of
 from tracker.report.windows import window_of
 from tracker.review import prisma_for_report
-from tracker.store import NoticeLink, Paper, PaperChange
+from tracker.store import NoticeLink, Paper, PaperChange, rows_in_batches
 from tracker.store import Reference as ReferenceRow
 
 SCHEMA_VERSION = "1"
@@ -429,15 +429,12 @@ def change_days(session: Session, paper_ids: list[int], flag: str) -> dict[int, 
     days: dict[int, date] = {}
     if not paper_ids:
         return days
-    for start in range(0, len(paper_ids), 500):
-        for paper_id, changed_at, new in session.execute(
-            select(PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
-            .where(PaperChange.paper_id.in_(paper_ids[start:start + 500]))
-            .where(PaperChange.field == flag)
-            .order_by(PaperChange.changed_at)
-        ):
-            if new:
-                days[paper_id] = local_day(changed_at)
+    for paper_id, changed_at, new in rows_in_batches(session, lambda batch: select(
+            PaperChange.paper_id, PaperChange.changed_at, PaperChange.new)
+            .where(PaperChange.paper_id.in_(batch), PaperChange.field == flag)
+            .order_by(PaperChange.changed_at), paper_ids):
+        if new:
+            days[paper_id] = local_day(changed_at)
     return days
 
 
@@ -513,13 +510,9 @@ def collect_notices(session: Session, therapy_ids: list[str]) -> list[tuple[set,
 def tracked_by_pmid(session: Session, pmids: set[str], therapy_ids: list[str]):
     """(pmid -> (id, pmid, title, entrez_date), pmid -> therapy ids) for the tracked papers
     among `pmids`; papers of no tracked therapy are left out, as a report does not know them."""
-    rows = []
-    wanted = sorted(pmids)
-    for start in range(0, len(wanted), 500):
-        rows += session.execute(
-            select(Paper.id, Paper.pmid, Paper.title, Paper.entrez_date)
-            .where(Paper.pmid.in_(wanted[start:start + 500]))
-        ).all()
+    rows = list(rows_in_batches(session, lambda batch: select(
+        Paper.id, Paper.pmid, Paper.title, Paper.entrez_date).where(Paper.pmid.in_(batch)),
+        sorted(pmids)))
     links = counting.links_of(session, [row.id for row in rows], therapy_ids)
     by_pmid = {row.pmid: row for row in rows if links.get(row.id)}
     return by_pmid, {pmid: links[row.id] for pmid, row in by_pmid.items()}

@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.store import Paper, decompress
+from tracker.store import Paper, decompress, rows_in_batches
 
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
 PUB_DATE = re.compile(r"^(\d{4})(?:\s+([A-Za-z]{3})[a-z]*(?:\s+(\d{1,2}))?)?$")
@@ -25,14 +25,11 @@ def issns_of(session: Session, paper_ids: list[int]) -> dict[int, str]:
     """Each paper's journal ISSN (print or electronic, whichever the record gives first), read
     from the stored records in batches; papers whose record has none are left out."""
     found: dict[int, str] = {}
-    for start in range(0, len(paper_ids), 500):
-        chunk = paper_ids[start:start + 500]
-        for paper_id, raw in session.execute(
-            select(Paper.id, Paper.raw_xml).where(Paper.id.in_(chunk))
-        ):
-            issn = issn_in(raw)
-            if issn:
-                found[paper_id] = issn
+    for paper_id, raw in rows_in_batches(session, lambda batch: select(
+            Paper.id, Paper.raw_xml).where(Paper.id.in_(batch)), paper_ids):
+        issn = issn_in(raw)
+        if issn:
+            found[paper_id] = issn
     return found
 
 

@@ -18,7 +18,15 @@ from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerc
 from sqlalchemy.orm import Session, aliased, load_only
 
 from tracker.evidence import LEVELS_BY_RANK, Level, period_bounds, periods
-from tracker.store import DuplicateLink, Paper, TherapyPaper, Trial, TrialPaper, rows_in_batches
+from tracker.store import (
+    DuplicateLink,
+    Paper,
+    TherapyPaper,
+    Trial,
+    TrialPaper,
+    batches,
+    rows_in_batches,
+)
 from tracker.store.days import created_between, created_day, day_start, period_start
 
 KNOWN_LEVELS = tuple(level.value for level in LEVELS_BY_RANK)
@@ -202,8 +210,7 @@ def links_of(session: Session, paper_ids: Iterable[int],
     """Therapy ids of each paper, a merged duplicate's added to its canonical paper's."""
     ids = list(paper_ids)
     links: dict[int, set[str]] = defaultdict(set)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in batches(ids):
         # the merged papers among and of these first, then the links by paper id: in one join
         # SQLite read every link of the therapies for each chunk
         canonical_of = dict(session.execute(
