@@ -106,6 +106,7 @@ def fill(url: str, size: int) -> None:
         with db.engine.connect() as connection:
             connection.execute(text("ANALYZE"))
             connection.commit()
+    db.refresh_statistics()  # SQLite: as the end of every poll does
     db.dispose()
 
 

@@ -612,14 +612,11 @@ def build_report(
     in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
     memberships = trial_memberships(session, [  # counted papers only: not possible duplicates
         pid for pid in in_period if counts_as_evidence(papers[pid]) and pid not in doubtful])
-    counts, trials_by_range, first = counting.range_counts(session, ids, doubtful, {
+    counts, trials_by_range, _, trends = counting.report_counts(session, ids, doubtful, {
         "new": (since, until), "previous": (prev_since, prev_until), "cumulative": (None, until),
         "at_baseline": (None, baseline_date - timedelta(days=1)),
         "before": (None, since - timedelta(days=1)),
-    })
-    chart_start = min([baseline_date, since] + ([first] if first else []))
-    trends = counting.trend_counts(session, ids, doubtful, start=chart_start, until=until,
-                                   period=period)
+    }, counting.Trend(min(baseline_date, since), until, period, from_first=True))
     notices = collect_notices(session, ids)
     references = reference_items(session, baseline)
     reference_of = {r.pmid: r.key for r in references if r.pmid}

@@ -10,14 +10,17 @@ report lists are loaded as objects (window_papers).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 
 from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session, aliased, load_only
 
-from tracker.evidence import LEVELS_BY_RANK, Level, period_bounds, periods
+from tracker.evidence import LEVELS_BY_RANK, Level, periods
 from tracker.store import (
     DuplicateLink,
     Paper,
@@ -27,9 +30,10 @@ from tracker.store import (
     batches,
     rows_in_batches,
 )
-from tracker.store.days import created_between, created_day, day_start, period_start
+from tracker.store.days import created_between, created_day, day_start
 
 KNOWN_LEVELS = tuple(level.value for level in LEVELS_BY_RANK)
+COUNTING_INDEX = "INDEXED BY ix_papers_counting"  # every column counting() and created_day read
 
 
 def pmid_order(pmid: str) -> tuple[int, str]:
@@ -108,75 +112,171 @@ def counted_rows(therapy_ids: list[str], doubtful: Iterable[int] = ()):
     return links, query
 
 
-def range_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
-                 ranges: dict[str, tuple[date | None, date]]):
-    """(papers, trials, first): per therapy and range, counted papers by level and distinct
-    trials by level (a paper in no trial is a trial of its own); and the earliest day of any
-    counted paper. One GROUP BY therapy, level query."""
-    links, query = counted_rows(therapy_ids, doubtful)
-    day = created_day()
-    level = level_key().label("level_key")  # grouped by its name: the same bound values
-    columns = []
-    for start, end in ranges.values():
-        inside = day <= end if start is None else day.between(start, end)
-        columns += [
-            func.count(func.distinct(case((inside, Paper.id)))),
-            func.count(func.distinct(case((inside, Trial.key)))),
-            func.count(func.distinct(case((and_(inside, Trial.key.is_(None)), Paper.id)))),
-        ]
-    rows = session.execute(
-        query.add_columns(links.c.therapy_id, level, func.min(day), *columns)
-        .outerjoin(TrialPaper, TrialPaper.paper_id == Paper.id)
-        .outerjoin(Trial, Trial.id == TrialPaper.trial_id)
-        .group_by(links.c.therapy_id, level)
-    ).all()
-    papers = {t: {name: empty() for name in ranges} for t in therapy_ids}
-    trials = {t: {name: empty() for name in ranges} for t in therapy_ids}
-    for therapy_id, level, _first, *values in rows:
-        for i, name in enumerate(ranges):
-            count, in_trials, alone = values[3 * i:3 * i + 3]
-            papers[therapy_id][name][level] += count
-            trials[therapy_id][name][level] += in_trials + alone
-    return papers, trials, min((row[2] for row in rows), default=None)
+def counted_sources(therapy_ids: list[str], doubtful: Iterable[int] = ()):
+    """effective_links as two disjoint sources, each (therapy column, counted papers query):
+    each paper's own links, straight from therapy_papers (unique pairs, so count(*) counts
+    papers), and the few links of merged duplicates moved to their canonical paper where it has
+    no such link of its own. Joining the union to the papers made SQLite build it whole and read
+    every paper row (long rows: the counting columns come after the stored record)."""
+    not_doubtful = Paper.id.not_in(list(doubtful))
+    own = (select().select_from(TherapyPaper).join(Paper, Paper.id == TherapyPaper.paper_id)
+           .where(TherapyPaper.therapy_id.in_(therapy_ids), counting(), not_doubtful))
+    duplicate, its_own = aliased(Paper), aliased(TherapyPaper)
+    moved_links = (
+        select(TherapyPaper.therapy_id, duplicate.canonical_id.label("paper_id")).distinct()
+        .select_from(duplicate)
+        .join(TherapyPaper, TherapyPaper.paper_id == duplicate.id)
+        .where(TherapyPaper.therapy_id.in_(therapy_ids), duplicate.canonical_id.is_not(None),
+               ~exists().where(its_own.paper_id == duplicate.canonical_id,
+                               its_own.therapy_id == TherapyPaper.therapy_id))
+        .subquery("moved")
+    )
+    moved = (select().select_from(moved_links).join(Paper, Paper.id == moved_links.c.paper_id)
+             .where(counting(), not_doubtful))
+    # SQLite without statistics looked each paper up by its row, not in the covering index
+    return [(TherapyPaper.therapy_id, own.with_hint(Paper, COUNTING_INDEX, "sqlite")),
+            (moved_links.c.therapy_id, moved.with_hint(Paper, COUNTING_INDEX, "sqlite"))]
 
 
 def empty() -> dict[str, int]:
     return dict.fromkeys(KNOWN_LEVELS, 0)
 
 
+@dataclass(frozen=True)
+class Trend:
+    """The trend a report charts: cumulative counts at its start and at each period's end up to
+    `until`. It starts at `start`, or at the first counted paper's day when from_first and that
+    is earlier (a chart from the first paper on)."""
+
+    start: date
+    until: date
+    period: str
+    from_first: bool = False
+
+
+class DailyCounts:
+    """Counted papers of one therapy and level by day, summed up to any day by bisection: a
+    report's ranges and trend points are sums over days, taken here from one read."""
+
+    def __init__(self, per_day: dict[date, int]) -> None:
+        self.days = sorted(per_day)
+        self.totals = list(accumulate(per_day[day] for day in self.days))
+
+    def up_to(self, day: date) -> int:
+        """Papers created on or before `day`."""
+        index = bisect_right(self.days, day)
+        return self.totals[index - 1] if index else 0
+
+    def between(self, start: date | None, end: date) -> int:
+        before = self.up_to(start - timedelta(days=1)) if start is not None else 0
+        return self.up_to(end) - before
+
+
+def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
+                  ranges: dict[str, tuple[date | None, date]], trend: Trend | None = None):
+    """(papers, trials, first, trend): per therapy and range, counted papers by level and
+    distinct trials by level (a paper in no trial is a trial of its own); the earliest day of
+    any counted paper; and, given a Trend, per therapy its points (day, counts by level).
+
+    The counted papers are read once, as counts per therapy, level and day (one GROUP BY per
+    link source, counted_sources), and every range and period is summed from those here:
+    a key column per range made SQLite's grouping several times slower. The papers in trials,
+    few, are read as rows."""
+    day = type_coerce(created_day(), String)  # parsed here once per distinct day
+    level = level_key().label("level_key")
+    per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    connection = session.connection()  # plain rows: no ORM row processing for many groups
+    for therapy, query in counted_sources(therapy_ids, doubtful):
+        for therapy_id, level_value, day_text, count in connection.execute(
+            query.add_columns(therapy.label("therapy_id"), level, day.label("day"), func.count())
+            .group_by(therapy, level, "day")
+        ):
+            per_day[therapy_id, level_value][day_text] += count
+    parsed: dict[str, date] = {}
+    daily: dict[tuple[str, str], DailyCounts] = {}
+    for key, by_text in per_day.items():
+        by_day: dict[date, int] = defaultdict(int)
+        for text, count in by_text.items():
+            if text not in parsed:
+                parsed[text] = date.fromisoformat(str(text)[:10])
+            by_day[parsed[text]] += count
+        daily[key] = DailyCounts(by_day)
+    first = min(parsed.values(), default=None)
+    papers = {t: {name: empty() for name in ranges} for t in therapy_ids}
+    for (therapy_id, level_value), counts in daily.items():
+        for name, (start, end) in ranges.items():
+            papers[therapy_id][name][level_value] += counts.between(start, end)
+    trials = trial_counts(session, therapy_ids, doubtful, ranges, papers)
+    if trend is None:
+        return papers, trials, first, {}
+    return papers, trials, first, trend_points(therapy_ids, trend, first, daily)
+
+
+def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
+                 daily: dict[tuple[str, str], DailyCounts]) -> dict[str, list[tuple[date, dict]]]:
+    """Per therapy, the cumulative counts by level at the trend's start and at the end of each
+    period up to its last day."""
+    start = trend.start
+    if trend.from_first and first is not None and first < start:
+        start = first
+    days = [start] + [last for _, last in periods(start, trend.until, trend.period)
+                      if last != start]
+    levels_of: dict[str, list[tuple[str, DailyCounts]]] = defaultdict(list)
+    for (therapy_id, level), counts in daily.items():
+        levels_of[therapy_id].append((level, counts))
+    points_by_therapy = {}
+    for therapy_id in therapy_ids:
+        points = []
+        for point in days:
+            by_level = empty()
+            for level, counts in levels_of[therapy_id]:
+                by_level[level] += counts.up_to(point)
+            points.append((point, by_level))
+        points_by_therapy[therapy_id] = points
+    return points_by_therapy
+
+
+def trial_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
+                 ranges: dict[str, tuple[date | None, date]], papers: dict) -> dict:
+    """Per therapy and range, distinct trials by level: the trials of the counted papers in
+    trials plus every counted paper in none (the papers counts less those in a trial).
+    The trials' papers are read first, so only they are looked up among the counted ones."""
+    trial_keys: dict[int, set[str]] = defaultdict(set)
+    for paper_id, key in session.execute(
+        select(TrialPaper.paper_id, Trial.key).join(Trial, Trial.id == TrialPaper.trial_id)
+    ):
+        trial_keys[paper_id].add(key)
+    in_trials: dict[tuple, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for therapy, query in counted_sources(therapy_ids, doubtful):
+        for therapy_id, level, paper_day, paper_id in rows_in_batches(
+            session, lambda batch, therapy=therapy, query=query: query.add_columns(
+                therapy, level_key(), created_day(), Paper.id).where(Paper.id.in_(batch)),
+            sorted(trial_keys),
+        ):
+            for name, (start, end) in ranges.items():
+                if (start is None or paper_day >= start) and paper_day <= end:
+                    keys, members = in_trials[therapy_id, name, level]
+                    keys.update(trial_keys[paper_id])
+                    members.add(paper_id)
+    trials = {t: {name: dict(by_level) for name, by_level in by_range.items()}
+              for t, by_range in papers.items()}
+    for (therapy_id, name, level), (keys, members) in in_trials.items():
+        trials[therapy_id][name][level] += len(keys) - len(members)
+    return trials
+
+
+def range_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
+                 ranges: dict[str, tuple[date | None, date]]):
+    """(papers, trials, first) of report_counts, without a trend."""
+    papers, trials, first, _ = report_counts(session, therapy_ids, doubtful, ranges)
+    return papers, trials, first
+
+
 def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int], *,
                  start: date, until: date, period: str) -> dict[str, list[tuple[date, dict]]]:
     """Per therapy, the cumulative counts by level at `start` and at the end of each period up
-    to `until`: counts per (therapy, level, period) from SQL, summed up here."""
-    links, query = counted_rows(therapy_ids, doubtful)
-    day = created_day()
-    level = level_key().label("level_key")  # grouped by their names: the same bound values
-    at_start = (day <= start).label("at_start")
-    # a period's first day as the driver gives it (text on SQLite), parsed once per period
-    bucket = type_coerce(period_start(session, day, period), String).label("bucket")
-    rows = session.execute(
-        query.add_columns(links.c.therapy_id, level, at_start, bucket,
-                          func.count(func.distinct(Paper.id)))
-        .where(day <= until)
-        .group_by(links.c.therapy_id, level, at_start, bucket)
-    ).all()
-    days = [start] + [last for _, last in periods(start, until, period) if last != start]
-    added: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(empty))
-    ends: dict = {}
-    for therapy_id, level, is_start, first, count in rows:
-        if first not in ends:
-            ends[first] = min(period_bounds(date.fromisoformat(str(first)), period)[1], until)
-        end = start if is_start else ends[first]
-        added[therapy_id][end][level] += count
-    trend = {}
-    for therapy_id in therapy_ids:
-        running, points = empty(), []
-        for point in days:
-            for level, count in added[therapy_id].pop(point, {}).items():
-                running[level] += count
-            points.append((point, dict(running)))
-        trend[therapy_id] = points
-    return trend
+    to `until`."""
+    return report_counts(session, therapy_ids, doubtful, {}, Trend(start, until, period))[3]
 
 
 # what the report reads of a listed paper: decoding the other JSON columns (publication types,

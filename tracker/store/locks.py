@@ -95,6 +95,7 @@ def run_lock(db: Database, purpose: str, *, wait: float = 0.0) -> Iterator[HeldL
     else:
         with _row_lock(db, purpose, wait) as held:
             yield held
+            db.refresh_statistics()  # after a run that went through: its papers are counted
 
 
 def _no_database(db: Database) -> bool:

@@ -1,0 +1,27 @@
+"""counting index: the columns every report count reads, beside each paper's id
+
+A report counts every counted paper of its therapies (tracker.report.counting). On SQLite the
+paper's row is long (abstract, authors, the stored record) and these columns come after it, so
+reading them walked each row's overflow pages; from this index the counts read them alone.
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+COLUMNS = ["id", "canonical_id", "deleted", "inclusion", "retracted", "notice_kind", "level",
+           "entrez_date", "pubmed_date", "first_seen_at"]
+
+
+def upgrade() -> None:
+    op.create_index("ix_papers_counting", "papers", COLUMNS)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_papers_counting", table_name="papers")
