@@ -428,3 +428,48 @@ def test_one_therapy_report_lists_only_its_references(db, baseline, papers):
     assert report.references
     assert all("rtms" in {*r.matches, *r.cited_for} for r in report.references)
     assert len(make(db, baseline).references) == 10
+
+
+def test_a_long_report_lists_the_most_recent_papers_of_each_level_and_says_what_it_left_out(
+        db, db_url, baseline, capsys, monkeypatch):
+    """`--max-listed N` keeps the pages people read short; counts, JSON and exports still hold
+    every paper."""
+    from cli_run import run
+
+    cohorts = [(record(str(42000000 + n), f"Cohort study {n} of rTMS", [ARTICLE],
+                       date(2025, 5, 1 + n)), ["rtms"]) for n in range(7)]
+    trials = [(record(str(42000100 + n), f"rTMS trial {n}", [RCT], date(2025, 5, 10 + n)),
+               ["rtms"]) for n in range(3)]
+    store(db, baseline, [*cohorts, *trials])
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    window = ["--since", "2025-05-01", "--until", "2025-05-31", "--therapy", "rtms",
+              "--output", "-"]
+
+    code, out, err = run(capsys, "report", *window, "--format", "txt", "--max-listed", "2")
+    assert code == 0, err
+    listed = re.findall(r"pubmed\.ncbi\.nlm\.nih\.gov/(42\d{6})/", out)
+    assert sorted(set(listed)) == ["42000005", "42000006", "42000101", "42000102"]
+    assert ("Not listed here, earlier papers by level: Randomised controlled trial 1; "
+            "Observational study 5.") in re.sub(r"\s+", " ", out)
+    assert "--max-listed 0" in out
+    assert re.search(r"^Generated: [-\d]+ [:\d]+ UTC$", out, re.M)  # a line of its own
+
+    code, out, err = run(capsys, "report", *window, "--format", "md", "--max-listed", "0")
+    assert code == 0, err
+    assert len(set(re.findall(r"42\d{6}", out))) == 10 and "Not listed here" not in out
+    assert re.search(r"^- \*\*Generated:\*\* [-\d]+ [:\d]+ UTC$", out, re.M)
+
+    code, out, err = run(capsys, "report", *window, "--format", "json", "--max-listed", "2")
+    assert code == 0, err
+    (rtms,) = json.loads(out)["therapies"]
+    assert rtms["totals"]["new"] == 10
+    assert len([p for p in rtms["highlights"]]) == 3  # scripts get every paper
+
+    code, out, err = run(capsys, "report", *window, "--format", "html", "--max-listed", "2")
+    assert code == 0, err
+    assert ("Not listed here, earlier papers by level: Randomised controlled trial 1; "
+            "Observational study 5.") in out
+    assert out.count('<article class="paper">') == 4
+
+    code, _, err = run(capsys, "report", *window, "--max-listed", "-1")
+    assert code == 2 and "--max-listed" in err

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tracker.evidence import decide as decide_duplicate
 from tracker.ingest.papers import upsert_records
+from tracker.review import load_screened, polled_through, prisma_counts
 from tracker.store.database import Database
 from tracker.store.models import DuplicateLink, Paper, ReviewDecision, ReviewFlag
 
@@ -311,3 +312,32 @@ def test_two_reviewers_deciding_one_paper_at_once_take_turns(capsys, env, db_url
     assert paper.inclusion == "included"
     assert [tuple(d) for d in decided] == [("ana", "defer"), ("ben", "include")]
     assert "ben" in run(capsys, "queue", "show", TRD_TRIAL)[1]
+
+
+@pytest.mark.parametrize("since", ["2025-03-03", "2023-03-01"])  # a week, and a long window
+def test_the_reports_prisma_counts_agree_with_the_screened_papers(capsys, env, since):
+    """The report counts PRISMA in SQL; the queue's statistics count the screened rows in
+    Python. Exclusions with reasons, an inclusion and a merged duplicate, over both."""
+    for pmid, decision, reason in ((PAIN_TRIAL, "exclude", ["--reason", "wrong population"]),
+                                   (CHART_REVIEW, "exclude", ["--reason", "other", "--note",
+                                                              "a chart review"]),
+                                   (TRD_TRIAL, "include", [])):
+        code, _, err = run(capsys, "queue", "decide", pmid, decision, "--reviewer", "alice",
+                           *reason)
+        assert code == 0, err
+    with env.session() as session:
+        decide_duplicate(session, session.scalar(select(DuplicateLink)).id, "confirm",
+                         who="alice", note=None, now=NOW)
+
+    code, out, err = run(capsys, "report", "--since", since, "--until", "2025-03-09",
+                         "--format", "json", "--output", "-")
+    assert code == 0, err
+    prisma = json.loads(out)["prisma"]
+    therapy_ids = list(prisma["by_therapy"])
+    with env.session() as session:
+        expected = prisma_counts(
+            load_screened(session, therapy_ids, (date.fromisoformat(since), date(2025, 3, 9))),
+            therapy_ids, polled_through(session), date.fromisoformat(since), date(2025, 3, 9))
+    assert prisma == expected
+    assert prisma["total"]["excluded_by_reason"] == {"other": 1, "wrong population": 1}
+    assert prisma["total"]["duplicates_removed"] == 1 and prisma["total"]["included"] == 1

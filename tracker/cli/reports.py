@@ -11,6 +11,9 @@ import click
 from tracker.cli.app import DAY, App, out, pass_app
 from tracker.clock import local, utc_now
 
+DEFAULT_MAX_LISTED = 50  # a long window's page stays readable; a week or a month rarely has more
+LIMITED = ("html", "md", "txt")  # the formats people read; scripts and exports get every paper
+
 
 @click.command()
 @click.option("--period", "unit", type=click.Choice(["week", "month", "quarter", "year"]),
@@ -32,9 +35,14 @@ from tracker.clock import local, utc_now
               show_default=True,
               help="HTML charts: each fitted to its therapy, or one y-scale shared by all so "
                    "therapies compare at a glance.")
+@click.option("--max-listed", type=click.IntRange(min=0), default=DEFAULT_MAX_LISTED,
+              show_default=True, metavar="N",
+              help="HTML, Markdown and text: list at most N papers of each evidence level in "
+                   "each therapy (the most recent) and say how many more there are; 0 lists "
+                   "all. Counts, charts, JSON and the exports always cover every paper.")
 @pass_app
 def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | None,
-           chart_scale: str) -> None:
+           chart_scale: str, max_listed: int) -> None:
     """Report how the evidence for each therapy changed in a period.
 
     Without options: the last complete calendar period (ISO week, or the unit set by [report]
@@ -57,7 +65,8 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
         step = app.settings.period if window.unit == "custom" else window.step
         data = build_report(session, app.baseline, since=window.since, until=window.until,
                             therapy_ids=selected, period=step, generated_at=local(utc_now()),
-                            with_issns=fmt in EXPORTS)
+                            with_issns=fmt in EXPORTS,
+                            list_limit=max_listed if max_listed and fmt in LIMITED else None)
     if output is not None and str(output) == "-":
         text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
         sys.stdout.write(text)

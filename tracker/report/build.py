@@ -216,6 +216,7 @@ class TherapySection:
     def polled(self) -> bool:
         return not self.gaps
     trials: dict[str, dict[str, int]] = field(default_factory=dict)  # like the counts, in trials
+    unlisted: dict[str, int] = field(default_factory=dict)  # level -> papers over the list limit
 
     @property
     def rct_summary(self) -> str:
@@ -340,6 +341,8 @@ class Report:
     coverage: Coverage | None = None  # which days of the window were searched
     unit: str = "custom"  # the window's calendar period (week, month, quarter, year) or custom
     label: str = ""  # the period as a reader names it: 2025-W01, 2025-07, 2025-Q3, 2025
+    list_limit: int | None = None  # papers listed per level and therapy; None: all
+    excluded_unlisted: int = 0  # excluded papers over the list limit
 
     @property
     def gaps(self) -> tuple[Gap, ...]:
@@ -587,12 +590,19 @@ def build_report(
     period: str = "week",
     generated_at: datetime,
     with_issns: bool = True,
+    list_limit: int | None = None,
 ) -> Report:
     """Everything the report shows for [since, until]: counts from SQL, the window's papers as
-    objects, so the work follows the window rather than the database's size.
+    light rows, and only the papers it lists as objects, so the work follows the window rather
+    than the database's size.
 
     with_issns=False leaves the papers' ISSNs out: only the exports (RIS, BibTeX, CSV) print
-    them, and reading them parses every listed paper's stored record."""
+    them, and reading them parses every listed paper's stored record.
+    list_limit lists at most that many papers of each level in each therapy (and of the
+    excluded ones), the most recent: a page a reader can use over a long window. The counts
+    are the same whatever it is; None lists every paper (JSON, exports)."""
+    if list_limit is not None and list_limit < 1:
+        raise ConfigError(f"list limit must be at least 1 (got {list_limit})")
     if since > until:
         raise ConfigError(f"report window starts after it ends ({since} > {until})")
     if period not in PERIODS:
@@ -607,11 +617,13 @@ def build_report(
     covered = coverage(session, ids, since, until)
     covered_before = coverage(session, ids, prev_since, prev_until)
     doubtful = counting.possible_duplicates(session)
-    papers = counting.window_papers(session, ids, since, until)
-    links = counting.links_of(session, list(papers), ids)
-    in_period = [pid for pid, p in papers.items() if since <= created_on(p) <= until]
+    rows, links = counting.window_rows(session, ids, since, until)
+    in_period = [pid for pid, row in rows.items() if since <= row.created <= until]
+    listed, unlisted = listed_ids(rows, in_period, links, doubtful, list_limit)
+    excluded_ids, excluded_unlisted = excluded_listed(rows, since, until, list_limit)
+    papers = counting.papers_by_id(session, sorted({*listed, *excluded_ids}))
     memberships = trial_memberships(session, [  # counted papers only: not possible duplicates
-        pid for pid in in_period if counts_as_evidence(papers[pid]) and pid not in doubtful])
+        pid for pid in listed if counts_as_evidence(papers[pid]) and pid not in doubtful])
     counts, trials_by_range, _, trends = counting.report_counts(session, ids, doubtful, {
         "new": (since, until), "previous": (prev_since, prev_until), "cumulative": (None, until),
         "at_baseline": (None, baseline_date - timedelta(days=1)),
@@ -628,18 +640,18 @@ def build_report(
         chosen = set(ids)
         references = tuple(r for r in references if chosen & {*r.matches, *r.cited_for})
 
-    issns = issns_of(session, in_period) if with_issns else {}
+    issns = issns_of(session, sorted(listed)) if with_issns else {}
     # each listed paper's item built once and filed under its therapies in one pass (a pass over
     # the window's papers per therapy grew with therapies times papers)
     listed_by_therapy: dict[str, list[PaperItem]] = defaultdict(list)
     for pid in in_period:
-        if not links.get(pid) or not (pid in doubtful or counts_as_evidence(papers[pid])):
-            continue  # possible duplicates: listed with their pair, not counted
+        if pid not in listed:
+            continue
         item = trial_view.with_trial(
             paper_item(papers[pid], tuple(sorted(links[pid])), names, issns.get(pid),
                        doubtful.get(pid)),
             memberships.get(pid))
-        for therapy_id in links[pid]:
+        for therapy_id in listed[pid]:
             listed_by_therapy[therapy_id].append(item)
     sections = []
     for therapy in therapies:
@@ -674,18 +686,12 @@ def build_report(
             trend=tuple(TrendPoint(day, by_level) for day, by_level in trends[therapy.id]),
             gaps=tuple(covered.gaps_of(therapy.id)),
             previous_polled=not covered_before.gaps_of(therapy.id), history_complete=history,
-            trials=trials,
+            trials=trials, unlisted=dict(unlisted[therapy.id]),
         ))
 
-    excluded = []
-    for paper in papers.values():
-        if paper.inclusion != "excluded" or paper.canonical_id is not None or paper.deleted:
-            continue
-        decided = local_day(paper.decided_at) if paper.decided_at else None
-        if since <= created_on(paper) <= until or (decided and since <= decided <= until):
-            excluded.append(paper_item(paper, tuple(sorted(links[paper.id])), names,
-                                       issns.get(paper.id)))
-    excluded.sort(key=lambda i: (i.created, i.pmid))
+    excluded = sorted((paper_item(papers[pid], tuple(sorted(links[pid])), names,
+                                  issns.get(pid)) for pid in excluded_ids),
+                      key=lambda i: (i.created, i.pmid))
     pathways = pathway_view.pathway_items(session, baseline, since=since, until=until)
     # demo data is marked by the demo that wrote it, and a demo database stays one whatever
     # the window
@@ -698,8 +704,49 @@ def build_report(
         documents=baseline.documents, demo=demo, levels=LEVELS, therapies=tuple(sections),
         excluded=tuple(excluded), references=references, alerts=alerts, pathways=pathways,
         prisma=prisma_for_report(session, ids, since, until),
-        coverage=covered,
+        coverage=covered, list_limit=list_limit, excluded_unlisted=excluded_unlisted,
     )
+
+
+def listed_ids(rows: dict, in_period: list[int], links: dict[int, set[str]],
+               doubtful: dict[int, str], limit: int | None):
+    """({paper id: the therapies it is listed under}, {therapy: {level: papers not listed}}):
+    the period's counted papers and possible duplicates (listed with their pair, not counted),
+    at most `limit` of each level in each therapy, the most recent."""
+    groups: dict[tuple[str, str], list[tuple[date, str, int]]] = defaultdict(list)
+    for pid in in_period:
+        row = rows[pid]
+        if not links.get(pid) or not (pid in doubtful or counts_as_evidence(row)):
+            continue
+        level = LEVEL_BY_VALUE.get(row.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value]).value
+        for therapy_id in links[pid]:
+            groups[therapy_id, level].append((row.created, row.pmid, pid))
+    listed: dict[int, set[str]] = defaultdict(set)
+    unlisted: dict[str, dict[str, int]] = defaultdict(dict)
+    for (therapy_id, level), members in groups.items():
+        if limit is not None and len(members) > limit:
+            members.sort()
+            unlisted[therapy_id][level] = len(members) - limit
+            members = members[-limit:]
+        for *_, pid in members:
+            listed[pid].add(therapy_id)
+    return listed, unlisted
+
+
+def excluded_listed(rows: dict, since: date, until: date,
+                    limit: int | None) -> tuple[list[int], int]:
+    """Ids of the papers a reviewer excluded that the period lists (created or decided in it),
+    at most `limit`, the most recent; and how many more there are."""
+    found = []
+    for pid, row in rows.items():
+        if row.inclusion != "excluded" or row.canonical_id is not None or row.deleted:
+            continue
+        decided = local_day(row.decided_at) if row.decided_at else None
+        if since <= row.created <= until or (decided and since <= decided <= until):
+            found.append((row.created, row.pmid, pid))
+    found.sort()
+    hidden = max(0, len(found) - limit) if limit is not None else 0
+    return [pid for *_, pid in found[hidden:]], hidden
 
 
 def event_text(event: dict, history_complete: bool) -> str:

@@ -5,7 +5,7 @@ The report and the CLI both count through here: a paper counts for a therapy
 when linked to it (a merged duplicate's links count for its canonical paper), canonical, not
 deleted, not excluded, not retracted, not a notice, and not the newer side of an undecided
 ("possible") duplicate pair. Counts come back grouped by therapy and level; only the papers a
-report lists are loaded as objects (window_papers).
+report lists are loaded as objects (window_rows, papers_by_id).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
@@ -29,8 +29,9 @@ from tracker.store import (
     TrialPaper,
     batches,
     rows_in_batches,
+    scalars_in_batches,
 )
-from tracker.store.days import created_between, created_day, day_start
+from tracker.store.days import created_day, created_in, day_start
 
 KNOWN_LEVELS = tuple(level.value for level in LEVELS_BY_RANK)
 COUNTING_INDEX = "INDEXED BY ix_papers_counting"  # every column counting() and created_day read
@@ -292,17 +293,76 @@ LISTED_COLUMNS = (
 )
 
 
-def window_papers(session: Session, therapy_ids: list[str], since: date,
-                  until: date) -> dict[int, Paper]:
-    """The tracked papers a report on [since, until] lists: created in it, or excluded by a
-    reviewer in it. The only papers loaded as objects."""
+@dataclass(frozen=True, slots=True)
+class WindowPaper:
+    """What a report reads of every paper in its window, to choose those it lists and to file
+    them under their therapies: the columns of ix_papers_counting, so none reads a long row."""
+
+    id: int
+    pmid: str
+    level: str | None
+    created: date
+    canonical_id: int | None
+    deleted: bool
+    inclusion: str
+    retracted: bool
+    notice_kind: str | None
+    decided_at: datetime | None
+
+
+def window_rows(session: Session, therapy_ids: list[str], since: date, until: date):
+    """({id: WindowPaper}, {id: therapy ids}): the tracked papers a report on [since, until] may
+    list (created in it, or excluded by a reviewer in it) and their therapies, a merged
+    duplicate's added to its canonical paper's (as links_of gives them), in one read of the
+    window's links rather than a lookup per paper."""
     decided = and_(Paper.inclusion == "excluded", Paper.decided_at >= day_start(since),
                    Paper.decided_at < day_start(until + timedelta(days=1)))
-    rows = session.scalars(
-        select(Paper).where(or_(created_between(since, until), decided), tracked(therapy_ids))
-        .options(load_only(*LISTED_COLUMNS, raiseload=True))
-    )
-    return {paper.id: paper for paper in rows}
+    in_window = or_(created_in(session, since, until), decided)
+    columns = (Paper.id, Paper.pmid, Paper.level, type_coerce(created_day(), String),
+               Paper.canonical_id, Paper.deleted, Paper.inclusion, Paper.retracted,
+               Paper.notice_kind, Paper.decided_at)
+    days: dict[str, date] = {}
+    rows: dict[int, WindowPaper] = {}
+    links: dict[int, set[str]] = defaultdict(set)
+
+    def keep(therapy_id: str, row) -> None:
+        text = row[3]
+        if text not in days:
+            days[text] = date.fromisoformat(str(text)[:10])
+        if row[0] not in rows:
+            rows[row[0]] = WindowPaper(row[0], row[1], row[2], days[text], *row[4:])
+        links[row[0]].add(therapy_id)
+
+    for row in session.execute(
+        select(TherapyPaper.therapy_id, *columns)
+        .join(Paper, Paper.id == TherapyPaper.paper_id)
+        .where(TherapyPaper.therapy_id.in_(therapy_ids), in_window)
+        .with_hint(Paper, COUNTING_INDEX, "sqlite")
+    ):
+        keep(row[0], row[1:])
+    moved: dict[int, set[str]] = defaultdict(set)  # canonical id -> its duplicates' therapies
+    for therapy_id, canonical_id in session.execute(
+        select(TherapyPaper.therapy_id, Paper.canonical_id)
+        .join(Paper, Paper.id == TherapyPaper.paper_id)
+        .where(Paper.canonical_id.is_not(None), TherapyPaper.therapy_id.in_(therapy_ids))
+    ):
+        moved[canonical_id].add(therapy_id)
+    for row in rows_in_batches(  # papers tracked only through a duplicate merged into them
+        session, lambda batch: select(*columns).where(Paper.id.in_(batch), in_window),
+        sorted(set(moved) - set(rows)),
+    ):
+        keep(next(iter(moved[row[0]])), row)
+    for canonical_id, therapies in moved.items():
+        if canonical_id in rows:
+            links[canonical_id] |= therapies
+    return rows, links
+
+
+def papers_by_id(session: Session, paper_ids: list[int]) -> dict[int, Paper]:
+    """The papers a report lists, as objects with the columns it reads."""
+    return {paper.id: paper for paper in scalars_in_batches(
+        session, lambda batch: select(Paper).where(Paper.id.in_(batch))
+        .options(load_only(*LISTED_COLUMNS, raiseload=True)), paper_ids)}
 
 
 def links_of(session: Session, paper_ids: Iterable[int],

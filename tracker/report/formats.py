@@ -67,6 +67,24 @@ def source_line(paper: PaperItem) -> str:
     return f"{source}, confidence {paper.level_confidence:.2f}"
 
 
+def unlisted_line(report: Report, section: TherapySection | None = None) -> str:
+    """What a report with a list limit leaves out of a therapy's lists (or of the excluded
+    papers), and how to see it: empty when nothing is left out."""
+    if section is None:
+        left = (f"{report.excluded_unlisted:,} earlier excluded paper"
+                f"{'s' if report.excluded_unlisted != 1 else ''}"
+                if report.excluded_unlisted else "")
+    else:
+        left = "; ".join(f"{info.label} {section.unlisted[info.value]:,}"
+                         for info in report.levels if section.unlisted.get(info.value))
+        left = f"earlier papers by level: {left}" if left else ""
+    if not left:
+        return ""
+    return (f"Not listed here, {left}. This report lists the {report.list_limit:,} most recent "
+            "papers of each level; `tracker report --max-listed 0` lists them all, and the "
+            "CSV, RIS and BibTeX exports always do.")
+
+
 def level_legend(report: Report) -> str:
     return "; ".join(f"{i.short} = {i.label}" for i in report.levels) + "."
 
@@ -97,7 +115,8 @@ def environment() -> Environment:
     )
     env.filters.update(md=md, signed=signed, wrap=wrap)
     env.globals.update(level_summary=level_summary, level_legend=level_legend,
-                       source_line=source_line, readable_reason=without_mesh_uis)
+                       source_line=source_line, readable_reason=without_mesh_uis,
+                       unlisted_line=unlisted_line)
     env.globals.update(coverage_line=coverage_line, gap_alerts=gap_alerts, new_text=new_text,
                        change_text=change_text, history_line=history_line,
                        period_name=period_name)

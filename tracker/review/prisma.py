@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import local_day
 from tracker.store import Paper, TherapyPaper, Watermark
-from tracker.store.days import created_between
+from tracker.store.days import created_between, created_in
 
 FIELDS = ("identified", "duplicates_removed", "screened", "excluded", "included", "awaiting")
 
@@ -102,6 +102,61 @@ def prisma_counts(
 
 
 def prisma_for_report(session: Session, therapy_ids: list[str], since: date, until: date) -> dict:
-    """The report's PRISMA block for its window and therapies."""
-    return prisma_counts(load_screened(session, therapy_ids, (since, until)), therapy_ids,
-                         polled_through(session), since, until)
+    """The report's PRISMA block for its window and therapies: prisma_counts' figures, counted
+    in SQL, so a long window does not bring every paper into Python."""
+    def screened(*columns, therapies):
+        return (select(*columns).select_from(TherapyPaper)
+                .join(Paper, Paper.id == TherapyPaper.paper_id)
+                .where(TherapyPaper.therapy_id.in_(therapies), Paper.deleted.is_(False),
+                       Paper.notice_kind.is_(None), created_in(session, since, until)))
+
+    duplicate = Paper.canonical_id.is_not(None).label("duplicate")
+    groups: dict[str, Counter] = {t: Counter() for t in therapy_ids}
+    for therapy_id, is_duplicate, inclusion, papers in session.execute(
+        screened(TherapyPaper.therapy_id, duplicate, Paper.inclusion, func.count(),
+                 therapies=therapy_ids)
+        .group_by(TherapyPaper.therapy_id, duplicate, Paper.inclusion)
+    ):
+        groups[therapy_id][bool(is_duplicate), inclusion] += papers
+    reasons: dict[str, dict[int, str]] = {t: {} for t in therapy_ids}  # the few excluded
+    for therapy_id, paper_id, reason in session.execute(screened(
+        TherapyPaper.therapy_id, Paper.id, Paper.exclusion_reason, therapies=therapy_ids,
+    ).where(Paper.inclusion == "excluded", Paper.canonical_id.is_(None))):
+        reasons[therapy_id][paper_id] = reason
+    watermarks = polled_through(session)
+    by_therapy: dict[str, dict | None] = {}
+    for therapy_id in therapy_ids:
+        mark = watermarks.get(therapy_id)
+        never_polled = (mark is None or mark < since) and not groups[therapy_id]
+        by_therapy[therapy_id] = None if never_polled else grouped_count(
+            groups[therapy_id], reasons[therapy_id].values())
+    polled = [t for t in therapy_ids if by_therapy[t] is not None]
+    total = None
+    if polled:  # each paper once, whichever therapies found it
+        overall = Counter({(bool(is_duplicate), inclusion): papers
+                           for is_duplicate, inclusion, papers in session.execute(
+            screened(duplicate, Paper.inclusion, func.count(func.distinct(Paper.id)),
+                     therapies=polled).group_by(duplicate, Paper.inclusion))})
+        total = grouped_count(overall, {paper_id: reason for t in polled
+                                        for paper_id, reason in reasons[t].items()}.values())
+    return {"since": since.isoformat(), "until": until.isoformat(), "total": total,
+            "by_therapy": by_therapy}
+
+
+def grouped_count(groups: Counter, excluded_reasons: Iterable[str | None]) -> dict:
+    """count()'s figures from papers per (duplicate, inclusion), and the excluded papers'
+    reasons."""
+    identified = sum(groups.values())
+    duplicates = sum(n for (is_duplicate, _), n in groups.items() if is_duplicate)
+    screened = identified - duplicates
+    excluded = sum(n for (is_duplicate, inclusion), n in groups.items()
+                   if not is_duplicate and inclusion == "excluded")
+    included = sum(n for (is_duplicate, inclusion), n in groups.items()
+                   if not is_duplicate and inclusion == "included")
+    reasons = Counter((reason or "no reason given").split(":")[0]
+                      for reason in excluded_reasons)
+    return {
+        "identified": identified, "duplicates_removed": duplicates, "screened": screened,
+        "excluded": excluded, "excluded_by_reason": dict(sorted(reasons.items())),
+        "included": included, "awaiting": screened - excluded - included,
+    }

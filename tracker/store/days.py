@@ -72,6 +72,19 @@ def created_between(since: date, until: date, paper=Paper):
     )
 
 
+LONG_WINDOW = timedelta(days=366)
+
+
+def created_in(session: Session, since: date, until: date, paper=Paper):
+    """created_between for a query that reads the papers' counting columns: on SQLite over a
+    long window, the day as an expression. SQLite keeps no histogram of days, so over a long
+    window its ranges on the day indexes read most papers' long rows; the expression has it walk
+    the links and ix_papers_counting instead (3x faster over all of 100,000 papers)."""
+    if session.get_bind().dialect.name == "sqlite" and until - since >= LONG_WINDOW:
+        return created_day(paper).between(since, until)
+    return created_between(since, until, paper)
+
+
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min)
 

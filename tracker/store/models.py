@@ -137,9 +137,10 @@ class Paper(Base):
     __table_args__ = (
         Index("ix_papers_created", "entrez_date", "pubmed_date", "first_seen_at"),
         Index("ix_papers_decided", "inclusion", "decided_at"),
-        # every column a count reads, so counting many papers never reads their long rows
+        # every column a count or a report's window reads, so neither reads the long rows
         Index("ix_papers_counting", "id", "canonical_id", "deleted", "inclusion", "retracted",
-              "notice_kind", "level", "entrez_date", "pubmed_date", "first_seen_at"),
+              "notice_kind", "level", "entrez_date", "pubmed_date", "first_seen_at", "pmid",
+              "decided_at"),
         # partial: few papers are notices, retracted, removed or demo; a full index on such a
         # column would tempt the planner into scanning it for the many that are not
         Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),

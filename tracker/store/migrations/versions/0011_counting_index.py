@@ -1,8 +1,9 @@
-"""counting index: the columns every report count reads, beside each paper's id
+"""counting index: the columns every report count and window reads, beside each paper's id
 
-A report counts every counted paper of its therapies (tracker.report.counting). On SQLite the
-paper's row is long (abstract, authors, the stored record) and these columns come after it, so
-reading them walked each row's overflow pages; from this index the counts read them alone.
+A report counts every counted paper of its therapies and reads every paper of its window to
+choose those it lists (tracker.report.counting). On SQLite the paper's row is long (abstract,
+authors, the stored record) and these columns come after it, so reading them walked each row's
+overflow pages; from this index the report reads them alone.
 
 Revision ID: 0011
 Revises: 0010
@@ -16,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ["id", "canonical_id", "deleted", "inclusion", "retracted", "notice_kind", "level",
-           "entrez_date", "pubmed_date", "first_seen_at"]
+           "entrez_date", "pubmed_date", "first_seen_at", "pmid", "decided_at"]
 
 
 def upgrade() -> None:
