@@ -141,6 +141,10 @@ class Paper(Base):
         Index("ix_papers_counting", "id", "canonical_id", "deleted", "inclusion", "retracted",
               "notice_kind", "level", "entrez_date", "pubmed_date", "first_seen_at", "pmid",
               "decided_at"),
+        # the few merged duplicates, whose links count for their canonical paper
+        Index("ix_papers_merged", "canonical_id", "id",
+              sqlite_where=text("canonical_id IS NOT NULL"),
+              postgresql_where=text("canonical_id IS NOT NULL")),
         # partial: few papers are notices, retracted, removed or demo; a full index on such a
         # column would tempt the planner into scanning it for the many that are not
         Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),
