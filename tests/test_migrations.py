@@ -4,15 +4,17 @@ the index that covers them."""
 from datetime import date
 
 import pytest
-from sqlalchemy import func, text
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import func, inspect, text
 from sqlalchemy.dialects import sqlite
 
+from jobs.runner import JOBS_TABLE
 from tracker.report.counting import counted_sources, level_key
 from tracker.store import Database
 from tracker.store.database import SCHEMA_HEAD
 from tracker.store.days import created_day
 
-from cli_run import run
+from cli_run import initialised, run
 from records_factory import RCT, make_record
 
 
@@ -66,4 +68,36 @@ def test_a_poll_leaves_statistics_that_keep_counts_on_their_covering_index(capsy
     assert code == 0, err
     database.dispose()  # a connection reads the statistics when it opens, as a report's does
     assert "COVERING INDEX ix_papers_counting" in count_plan(database)
+    database.dispose()
+
+
+def table_shape(engine, table: str, schema: str | None = None) -> dict:
+    found = inspect(engine)
+    return {
+        "columns": [(c["name"], str(c["type"]), c["nullable"])
+                    for c in found.get_columns(table, schema=schema)],
+        "key": found.get_pk_constraint(table, schema=schema)["constrained_columns"],
+        "indexes": sorted((tuple(i["column_names"]), i["unique"])
+                          for i in found.get_indexes(table, schema=schema)),
+    }
+
+
+def test_init_makes_the_schedulers_table_as_apscheduler_would(capsys, monkeypatch, db_url,
+                                                              tmp_path):
+    """Two schedulers starting together on a new database raced to create APScheduler's table
+    and one failed; `tracker init` makes it, in APScheduler's own shape."""
+    database = initialised(capsys, monkeypatch, db_url)
+    schema = None
+    reference = database
+    if database.engine.dialect.name == "postgresql":  # beside it: the same backend's types
+        schema = "reference"
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    else:
+        reference = Database(f"sqlite:///{tmp_path / 'apscheduler.db'}")
+    SQLAlchemyJobStore(engine=reference.engine, tablename=JOBS_TABLE,
+                       tableschema=schema).jobs_t.create(reference.engine)
+    assert table_shape(database.engine, JOBS_TABLE) == table_shape(reference.engine, JOBS_TABLE,
+                                                                   schema)
+    reference.dispose()
     database.dispose()
