@@ -617,11 +617,12 @@ def build_report(
     covered = coverage(session, ids, since, until)
     covered_before = coverage(session, ids, prev_since, prev_until)
     doubtful = counting.possible_duplicates(session)
-    rows, links = counting.window_rows(session, ids, since, until)
-    in_period = [pid for pid, row in rows.items() if since <= row.created <= until]
-    listed, unlisted = listed_ids(rows, in_period, links, doubtful, list_limit)
-    excluded_ids, excluded_unlisted = excluded_listed(rows, since, until, list_limit)
+    listed, unlisted = counting.listed_in_window(session, ids, doubtful, since, until,
+                                                 list_limit)
+    excluded_ids, excluded_unlisted = counting.excluded_in_window(session, ids, since, until,
+                                                                  list_limit)
     papers = counting.papers_by_id(session, sorted({*listed, *excluded_ids}))
+    links = counting.links_of(session, list(papers), ids)
     memberships = trial_memberships(session, [  # counted papers only: not possible duplicates
         pid for pid in listed if counts_as_evidence(papers[pid]) and pid not in doubtful])
     counts, trials_by_range, _, trends = counting.report_counts(session, ids, doubtful, {
@@ -644,9 +645,7 @@ def build_report(
     # each listed paper's item built once and filed under its therapies in one pass (a pass over
     # the window's papers per therapy grew with therapies times papers)
     listed_by_therapy: dict[str, list[PaperItem]] = defaultdict(list)
-    for pid in in_period:
-        if pid not in listed:
-            continue
+    for pid in listed:
         item = trial_view.with_trial(
             paper_item(papers[pid], tuple(sorted(links[pid])), names, issns.get(pid),
                        doubtful.get(pid)),
@@ -706,47 +705,6 @@ def build_report(
         prisma=prisma_for_report(session, ids, since, until),
         coverage=covered, list_limit=list_limit, excluded_unlisted=excluded_unlisted,
     )
-
-
-def listed_ids(rows: dict, in_period: list[int], links: dict[int, set[str]],
-               doubtful: dict[int, str], limit: int | None):
-    """({paper id: the therapies it is listed under}, {therapy: {level: papers not listed}}):
-    the period's counted papers and possible duplicates (listed with their pair, not counted),
-    at most `limit` of each level in each therapy, the most recent."""
-    groups: dict[tuple[str, str], list[tuple[date, str, int]]] = defaultdict(list)
-    for pid in in_period:
-        row = rows[pid]
-        if not links.get(pid) or not (pid in doubtful or counts_as_evidence(row)):
-            continue
-        level = LEVEL_BY_VALUE.get(row.level, LEVEL_BY_VALUE[Level.UNCLASSIFIED.value]).value
-        for therapy_id in links[pid]:
-            groups[therapy_id, level].append((row.created, row.pmid, pid))
-    listed: dict[int, set[str]] = defaultdict(set)
-    unlisted: dict[str, dict[str, int]] = defaultdict(dict)
-    for (therapy_id, level), members in groups.items():
-        if limit is not None and len(members) > limit:
-            members.sort()
-            unlisted[therapy_id][level] = len(members) - limit
-            members = members[-limit:]
-        for *_, pid in members:
-            listed[pid].add(therapy_id)
-    return listed, unlisted
-
-
-def excluded_listed(rows: dict, since: date, until: date,
-                    limit: int | None) -> tuple[list[int], int]:
-    """Ids of the papers a reviewer excluded that the period lists (created or decided in it),
-    at most `limit`, the most recent; and how many more there are."""
-    found = []
-    for pid, row in rows.items():
-        if row.inclusion != "excluded" or row.canonical_id is not None or row.deleted:
-            continue
-        decided = local_day(row.decided_at) if row.decided_at else None
-        if since <= row.created <= until or (decided and since <= decided <= until):
-            found.append((row.created, row.pmid, pid))
-    found.sort()
-    hidden = max(0, len(found) - limit) if limit is not None else 0
-    return [pid for *_, pid in found[hidden:]], hidden
 
 
 def event_text(event: dict, history_complete: bool) -> str:

@@ -5,7 +5,7 @@ The report and the CLI both count through here: a paper counts for a therapy
 when linked to it (a merged duplicate's links count for its canonical paper), canonical, not
 deleted, not excluded, not retracted, not a notice, and not the newer side of an undecided
 ("possible") duplicate pair. Counts come back grouped by therapy and level; only the papers a
-report lists are loaded as objects (window_rows, papers_by_id).
+report lists are loaded as objects (listed_in_window ranks them in SQL; papers_by_id).
 """
 
 from __future__ import annotations
@@ -14,10 +14,21 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import accumulate
 
-from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce, union
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased, load_only
 
 from tracker.evidence import LEVELS_BY_RANK, Level, periods
@@ -34,7 +45,6 @@ from tracker.store import (
 from tracker.store.days import created_day, created_in, day_start
 
 KNOWN_LEVELS = tuple(level.value for level in LEVELS_BY_RANK)
-COUNTING_INDEX = "INDEXED BY ix_papers_counting"  # every column counting() and created_day read
 
 
 def pmid_order(pmid: str) -> tuple[int, str]:
@@ -113,15 +123,14 @@ def counted_rows(therapy_ids: list[str], doubtful: Iterable[int] = ()):
     return links, query
 
 
-def counted_sources(therapy_ids: list[str], doubtful: Iterable[int] = ()):
-    """effective_links as two disjoint sources, each (therapy column, counted papers query):
-    each paper's own links, straight from therapy_papers (unique pairs, so count(*) counts
-    papers), and the few links of merged duplicates moved to their canonical paper where it has
-    no such link of its own. Joining the union to the papers made SQLite build it whole and read
-    every paper row (long rows: the counting columns come after the stored record)."""
-    not_doubtful = Paper.id.not_in(list(doubtful))
+def link_sources(therapy_ids: list[str]):
+    """effective_links as two disjoint sources, each (therapy column, query joined to the
+    papers): each paper's own links, straight from therapy_papers (unique pairs, so count(*)
+    counts papers), and the few links of merged duplicates moved to their canonical paper where
+    it has no such link of its own. Joining the union to the papers made SQLite build it whole
+    and read every paper row (long rows: the counted columns come after the stored record)."""
     own = (select().select_from(TherapyPaper).join(Paper, Paper.id == TherapyPaper.paper_id)
-           .where(TherapyPaper.therapy_id.in_(therapy_ids), counting(), not_doubtful))
+           .where(TherapyPaper.therapy_id.in_(therapy_ids)))
     duplicate, its_own = aliased(Paper), aliased(TherapyPaper)
     moved_links = (
         select(TherapyPaper.therapy_id, duplicate.canonical_id.label("paper_id")).distinct()
@@ -132,11 +141,15 @@ def counted_sources(therapy_ids: list[str], doubtful: Iterable[int] = ()):
                                its_own.therapy_id == TherapyPaper.therapy_id))
         .subquery("moved")
     )
-    moved = (select().select_from(moved_links).join(Paper, Paper.id == moved_links.c.paper_id)
-             .where(counting(), not_doubtful))
-    # SQLite without statistics looked each paper up by its row, not in the covering index
-    return [(TherapyPaper.therapy_id, own.with_hint(Paper, COUNTING_INDEX, "sqlite")),
-            (moved_links.c.therapy_id, moved.with_hint(Paper, COUNTING_INDEX, "sqlite"))]
+    moved = select().select_from(moved_links).join(Paper, Paper.id == moved_links.c.paper_id)
+    return [(TherapyPaper.therapy_id, own), (moved_links.c.therapy_id, moved)]
+
+
+def counted_sources(therapy_ids: list[str], doubtful: Iterable[int] = ()):
+    """link_sources' queries narrowed to the counted papers."""
+    not_doubtful = Paper.id.not_in(list(doubtful))
+    return [(therapy, query.where(counting(), not_doubtful))
+            for therapy, query in link_sources(therapy_ids)]
 
 
 def empty() -> dict[str, int]:
@@ -293,69 +306,57 @@ LISTED_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WindowPaper:
-    """What a report reads of every paper in its window, to choose those it lists and to file
-    them under their therapies: the columns of ix_papers_counting, so none reads a long row."""
+def listed_in_window(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
+                     since: date, until: date, limit: int | None):
+    """({paper id: the therapies it is listed under}, {therapy: {level: papers not listed}}):
+    the papers a report on [since, until] lists, created in it and counted or possibly a
+    duplicate (listed with its pair, not counted); at most `limit` of each level in each therapy,
+    the most recent. Ranked in SQL, so a long window sends only the papers listed."""
+    doubtful = list(doubtful)
+    parts = [
+        query.add_columns(therapy.label("therapy_id"), Paper.id.label("paper_id"),
+                          level_key().label("level"), created_day().label("day"),
+                          Paper.pmid.label("pmid"))
+        .where(created_in(session, since, until), or_(counting(), Paper.id.in_(doubtful)))
+        for therapy, query in link_sources(therapy_ids)
+    ]
+    candidates = union_all(*parts).subquery("candidates")
+    group = (candidates.c.therapy_id, candidates.c.level)
+    ranked = select(
+        candidates.c.therapy_id, candidates.c.paper_id, candidates.c.level,
+        func.row_number().over(partition_by=group, order_by=(candidates.c.day.desc(),
+                                                             candidates.c.pmid.desc()))
+        .label("rank"),
+        func.count().over(partition_by=group).label("size"),
+    ).subquery("ranked")
+    query = select(ranked.c.therapy_id, ranked.c.paper_id, ranked.c.level, ranked.c.size)
+    if limit is not None:
+        query = query.where(ranked.c.rank <= limit)
+    listed: dict[int, set[str]] = defaultdict(set)
+    unlisted: dict[str, dict[str, int]] = defaultdict(dict)
+    for therapy_id, paper_id, level, size in session.execute(query):
+        listed[paper_id].add(therapy_id)
+        if limit is not None and size > limit:
+            unlisted[therapy_id][level] = size - limit
+    return dict(listed), unlisted
 
-    id: int
-    pmid: str
-    level: str | None
-    created: date
-    canonical_id: int | None
-    deleted: bool
-    inclusion: str
-    retracted: bool
-    notice_kind: str | None
-    decided_at: datetime | None
 
-
-def window_rows(session: Session, therapy_ids: list[str], since: date, until: date):
-    """({id: WindowPaper}, {id: therapy ids}): the tracked papers a report on [since, until] may
-    list (created in it, or excluded by a reviewer in it) and their therapies, a merged
-    duplicate's added to its canonical paper's (as links_of gives them), in one read of the
-    window's links rather than a lookup per paper."""
-    decided = and_(Paper.inclusion == "excluded", Paper.decided_at >= day_start(since),
+def excluded_in_window(session: Session, therapy_ids: list[str], since: date, until: date,
+                       limit: int | None) -> tuple[list[int], int]:
+    """Ids of the tracked papers a reviewer excluded that a report on [since, until] lists
+    (created or decided in it), at most `limit`, the most recent; and how many more there are."""
+    decided = and_(Paper.decided_at >= day_start(since),
                    Paper.decided_at < day_start(until + timedelta(days=1)))
-    in_window = or_(created_in(session, since, until), decided)
-    columns = (Paper.id, Paper.pmid, Paper.level, type_coerce(created_day(), String),
-               Paper.canonical_id, Paper.deleted, Paper.inclusion, Paper.retracted,
-               Paper.notice_kind, Paper.decided_at)
-    days: dict[str, date] = {}
-    rows: dict[int, WindowPaper] = {}
-    links: dict[int, set[str]] = defaultdict(set)
-
-    def keep(therapy_id: str, row) -> None:
-        text = row[3]
-        if text not in days:
-            days[text] = date.fromisoformat(str(text)[:10])
-        if row[0] not in rows:
-            rows[row[0]] = WindowPaper(row[0], row[1], row[2], days[text], *row[4:])
-        links[row[0]].add(therapy_id)
-
-    for row in session.execute(
-        select(TherapyPaper.therapy_id, *columns)
-        .join(Paper, Paper.id == TherapyPaper.paper_id)
-        .where(TherapyPaper.therapy_id.in_(therapy_ids), in_window)
-        .with_hint(Paper, COUNTING_INDEX, "sqlite")
-    ):
-        keep(row[0], row[1:])
-    moved: dict[int, set[str]] = defaultdict(set)  # canonical id -> its duplicates' therapies
-    for therapy_id, canonical_id in session.execute(
-        select(TherapyPaper.therapy_id, Paper.canonical_id)
-        .join(Paper, Paper.id == TherapyPaper.paper_id)
-        .where(Paper.canonical_id.is_not(None), TherapyPaper.therapy_id.in_(therapy_ids))
-    ):
-        moved[canonical_id].add(therapy_id)
-    for row in rows_in_batches(  # papers tracked only through a duplicate merged into them
-        session, lambda batch: select(*columns).where(Paper.id.in_(batch), in_window),
-        sorted(set(moved) - set(rows)),
-    ):
-        keep(next(iter(moved[row[0]])), row)
-    for canonical_id, therapies in moved.items():
-        if canonical_id in rows:
-            links[canonical_id] |= therapies
-    return rows, links
+    found = sorted(
+        (date.fromisoformat(str(day)[:10]), pmid, paper_id)
+        for paper_id, day, pmid in session.execute(
+            select(Paper.id, type_coerce(created_day(), String), Paper.pmid)
+            .where(Paper.inclusion == "excluded", Paper.canonical_id.is_(None),
+                   Paper.deleted.is_(False), or_(created_in(session, since, until), decided),
+                   tracked(therapy_ids)))
+    )
+    hidden = max(0, len(found) - limit) if limit is not None else 0
+    return [paper_id for *_, paper_id in found[hidden:]], hidden
 
 
 def papers_by_id(session: Session, paper_ids: list[int]) -> dict[int, Paper]:

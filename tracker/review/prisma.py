@@ -132,11 +132,14 @@ def prisma_for_report(session: Session, therapy_ids: list[str], since: date, unt
             groups[therapy_id], reasons[therapy_id].values())
     polled = [t for t in therapy_ids if by_therapy[t] is not None]
     total = None
-    if polled:  # each paper once, whichever therapies found it
+    if polled:  # each paper once, whichever therapies found it: papers with a link, not links
+        found = select(TherapyPaper.paper_id).where(TherapyPaper.therapy_id.in_(polled))
         overall = Counter({(bool(is_duplicate), inclusion): papers
                            for is_duplicate, inclusion, papers in session.execute(
-            screened(duplicate, Paper.inclusion, func.count(func.distinct(Paper.id)),
-                     therapies=polled).group_by(duplicate, Paper.inclusion))})
+            select(duplicate, Paper.inclusion, func.count())
+            .where(Paper.id.in_(found), Paper.deleted.is_(False), Paper.notice_kind.is_(None),
+                   created_in(session, since, until))
+            .group_by(duplicate, Paper.inclusion))})
         total = grouped_count(overall, {paper_id: reason for t in polled
                                         for paper_id, reason in reasons[t].items()}.values())
     return {"since": since.isoformat(), "until": until.isoformat(), "total": total,
