@@ -26,7 +26,6 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased, load_only
@@ -61,22 +60,6 @@ def counting(paper=Paper):
     return and_(paper.canonical_id.is_(None), paper.deleted.is_(False),
                 paper.inclusion != "excluded", paper.retracted.is_(False),
                 paper.notice_kind.is_(None))
-
-
-def effective_links(therapy_ids: list[str], name: str = "links"):
-    """(therapy_id, paper_id) pairs, each once: a paper's own links, and a merged duplicate's
-    links moved to the paper it was merged into (merging keeps every duplicate one hop from its
-    canonical paper, tracker.evidence.duplicate_links.merge)."""
-    duplicate = aliased(Paper)
-    own = select(TherapyPaper.therapy_id, TherapyPaper.paper_id).where(
-        TherapyPaper.therapy_id.in_(therapy_ids))
-    moved = (  # from the few duplicates to their links, not from every link to its paper
-        select(TherapyPaper.therapy_id, duplicate.canonical_id.label("paper_id"))
-        .select_from(duplicate)
-        .join(TherapyPaper, TherapyPaper.paper_id == duplicate.id)
-        .where(TherapyPaper.therapy_id.in_(therapy_ids), duplicate.canonical_id.is_not(None))
-    )
-    return union(own, moved).subquery(name)
 
 
 def tracked(therapy_ids: list[str], paper=Paper):
@@ -115,20 +98,13 @@ def possible_duplicates(session: Session) -> dict[int, str]:
     return doubtful
 
 
-def counted_rows(therapy_ids: list[str], doubtful: Iterable[int] = ()):
-    """(links, paper): the counted papers joined to their therapies; add columns and group."""
-    links = effective_links(therapy_ids)
-    query = (select().select_from(links).join(Paper, Paper.id == links.c.paper_id)
-             .where(counting(), Paper.id.not_in(list(doubtful))))
-    return links, query
-
-
 def link_sources(therapy_ids: list[str]):
-    """effective_links as two disjoint sources, each (therapy column, query joined to the
-    papers): each paper's own links, straight from therapy_papers (unique pairs, so count(*)
-    counts papers), and the few links of merged duplicates moved to their canonical paper where
-    it has no such link of its own. Joining the union to the papers made SQLite build it whole
-    and read every paper row (long rows: the counted columns come after the stored record)."""
+    """The (therapy, paper) pairs a count counts, each once, as two disjoint sources, each
+    (therapy column, query joined to the papers): each paper's own links, straight from
+    therapy_papers (unique pairs, so count(*) counts papers), and the few links of merged
+    duplicates moved to their canonical paper (merging keeps every duplicate one hop from it,
+    tracker.evidence.duplicate_links.merge) where it has no such link of its own. Joining
+    their union to the papers made SQLite build it whole and read every paper's long row."""
     own = (select().select_from(TherapyPaper).join(Paper, Paper.id == TherapyPaper.paper_id)
            .where(TherapyPaper.therapy_id.in_(therapy_ids)))
     duplicate, its_own = aliased(Paper), aliased(TherapyPaper)
@@ -397,9 +373,9 @@ def tracked_and_counted(session: Session, therapy_ids: list[str]) -> dict[str, t
         .where(TherapyPaper.therapy_id.in_(therapy_ids))
         .group_by(TherapyPaper.therapy_id)
     ).all())
-    links, query = counted_rows(therapy_ids, possible_duplicates(session))
-    counted = dict(session.execute(
-        query.add_columns(links.c.therapy_id, func.count(func.distinct(Paper.id)))
-        .group_by(links.c.therapy_id)
-    ).all())
+    counted: dict[str, int] = defaultdict(int)
+    for therapy, query in counted_sources(therapy_ids, possible_duplicates(session)):
+        for therapy_id, count in session.execute(
+                query.add_columns(therapy, func.count()).group_by(therapy)):
+            counted[therapy_id] += count
     return {t: (tracked_count.get(t, 0), counted.get(t, 0)) for t in therapy_ids}

@@ -52,8 +52,8 @@ def pathway_items(session: Session, baseline: Baseline, *, since: date, until: d
 def shared_counts(session: Session, target_id: str, therapy_names: dict[str, str]):
     """Therapy name -> how many of the pathway's counted papers (any day) that therapy found:
     the pathway's paper ids first, then their therapy links, so no link set is scanned whole."""
-    _, query = counting.counted_rows([target_id])
-    ids = list(session.scalars(query.add_columns(Paper.id).distinct()))
+    ids = sorted({paper_id for _, query in counting.counted_sources([target_id])
+                  for paper_id in session.scalars(query.add_columns(Paper.id))})
     shared: dict[str, int] = defaultdict(int)
     links = counting.links_of(session, ids, list(therapy_names))
     for paper_id in ids:
