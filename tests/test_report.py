@@ -24,9 +24,11 @@ from tracker.records import (
 )
 from tracker.report import formats as render
 from tracker.report.build import build_report
+from tracker.report.charts import trend_charts
 from tracker.store.models import NoticeLink, Paper
 from tracker.store.models import Reference as ReferenceRow
 
+from cli_run import run
 from records_factory import mark_searched
 
 NOW = datetime(2025, 6, 2, 9, 30)
@@ -434,8 +436,6 @@ def test_a_long_report_lists_the_most_recent_papers_of_each_level_and_says_what_
         db, db_url, baseline, capsys, monkeypatch):
     """`--max-listed N` keeps the pages people read short; counts, JSON and exports still hold
     every paper."""
-    from cli_run import run
-
     cohorts = [(record(str(42000000 + n), f"Cohort study {n} of rTMS", [ARTICLE],
                        date(2025, 5, 1 + n)), ["rtms"]) for n in range(7)]
     trials = [(record(str(42000100 + n), f"rTMS trial {n}", [RCT], date(2025, 5, 10 + n)),
@@ -473,3 +473,41 @@ def test_a_long_report_lists_the_most_recent_papers_of_each_level_and_says_what_
 
     code, _, err = run(capsys, "report", *window, "--max-listed", "-1")
     assert code == 2 and "--max-listed" in err
+
+
+def test_the_charts_drawn_beside_the_report_are_the_ones_drawn_in_process(
+        db, db_url, baseline, papers, capsys, monkeypatch):
+    """`tracker report --format html` draws its charts in a process forked before the report
+    is built (tracker.report.chart_worker); they are the charts the report's own data gives."""
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    code, out, err = run(capsys, "report", "--since", SINCE.isoformat(), "--until",
+                         UNTIL.isoformat(), "--format", "html", "--output", "-")
+    assert code == 0, err
+    drawn = re.findall(r'src="(data:image/svg\+xml;base64,[^"]+)"', out)
+    with db.session() as session:
+        data = build_report(session, baseline, since=SINCE, until=UNTIL, generated_at=NOW)
+    expected = [chart.uri for chart in trend_charts(data).charts]
+    assert expected and sorted(set(drawn)) == sorted(expected)
+
+
+def test_the_list_limit_can_be_set_once_for_an_install(db, db_url, baseline, capsys, monkeypatch,
+                                                       tmp_path):
+    store(db, baseline, [(record(str(42000200 + n), f"rTMS cohort {n}", [ARTICLE],
+                                 date(2025, 5, 1 + n)), ["rtms"]) for n in range(4)])
+    config = tmp_path / "tracker.toml"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    window = ["report", "--since", "2025-05-01", "--until", "2025-05-31", "--format", "txt",
+              "--therapy", "rtms", "--output", "-"]
+    config.write_text("[report]\nmax_listed = 3\n")
+    code, out, err = run(capsys, *window)
+    assert code == 0, err
+    assert len(set(re.findall(r"nih\.gov/(42\d{6})/", out))) == 3
+    assert "Observational study 1." in re.sub(r"\s+", " ", out)
+    code, out, _ = run(capsys, *window, "--max-listed", "0")  # the option wins
+    assert len(set(re.findall(r"nih\.gov/(42\d{6})/", out))) == 4
+
+    config.write_text("[report]\nmax_listed = -1\n")
+    code, out, err = run(capsys, *window)
+    assert code == 1 and "max_listed -1 must be between 0" in err and not out
+    assert len(err.strip().splitlines()) == 1

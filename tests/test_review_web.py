@@ -248,3 +248,22 @@ def test_failed_sign_ins_are_throttled_but_successful_ones_are_not(served):
     assert refused.status_code == 429
     assert "Too many failed sign-ins" in refused.text and "guess6" not in refused.text
     assert sign_in(PASSWORD).status_code == 429  # the address waits, whatever it sends
+
+
+def test_the_report_page_lists_as_many_papers_as_asked(served):
+    """The report page keeps the CLI's list limit (`?max_listed=N`, 0 lists all) and says what
+    it leaves out; a limit that is not a number is a 400."""
+    base, _, _ = served
+    session = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      session.get(base + "/login", timeout=5).text).group(1)
+    assert session.post(base + "/login", allow_redirects=False, timeout=5, data={
+        "name": "alice", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    week = f"{base}/report?since=2025-03-03&until=2025-03-09&therapy=esketamine"
+    everything = session.get(week + "&max_listed=0", timeout=30)
+    assert everything.status_code == 200 and "Not listed here" not in everything.text
+    listed = everything.text.count('<article class="paper">')
+    one = session.get(week + "&max_listed=1", timeout=30)
+    assert one.status_code == 200 and "Not listed here, earlier papers by level" in one.text
+    assert one.text.count('<article class="paper">') < listed
+    assert session.get(week + "&max_listed=many", timeout=5).status_code == 400

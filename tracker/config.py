@@ -44,7 +44,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "paths": ("seeds_dir", "reports_dir"),
     "baseline": ("extra_therapies",),
-    "report": ("baseline_date", "period"),
+    "report": ("baseline_date", "period", "max_listed"),
     "review": ("review_rules_off", "review_min_confidence", "exclusion_reasons"),
     "web": ("secret_key",),
     "smtp": ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls",
@@ -115,6 +115,9 @@ class Settings:
     extra_therapies: bool = False  # also track seeds/extra_therapies.toml (ECT, MST, ...)
     baseline_date: date = date(2025, 1, 28)
     period: str = "week"
+    # papers the pages people read list of each level in each therapy, the most recent (0: all):
+    # a long window's page stays readable; a week or a month rarely has more
+    max_listed: int = 50
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_user: str | None = None
@@ -286,6 +289,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "backoff_max": (0, 3600),
     "requests_per_second": (0.01, 100),
     "smtp_port": (1, 65535),
+    "max_listed": (0, 1_000_000),
 }
 
 

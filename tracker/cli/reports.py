@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,6 @@ import click
 from tracker.cli.app import DAY, App, out, pass_app
 from tracker.clock import local, utc_now
 
-DEFAULT_MAX_LISTED = 50  # a long window's page stays readable; a week or a month rarely has more
 LIMITED = ("html", "md", "txt")  # the formats people read; scripts and exports get every paper
 
 
@@ -35,11 +35,11 @@ LIMITED = ("html", "md", "txt")  # the formats people read; scripts and exports 
               show_default=True,
               help="HTML charts: each fitted to its therapy, or one y-scale shared by all so "
                    "therapies compare at a glance.")
-@click.option("--max-listed", type=click.IntRange(min=0), default=DEFAULT_MAX_LISTED,
-              show_default=True, metavar="N",
+@click.option("--max-listed", type=click.IntRange(min=0), metavar="N",
               help="HTML, Markdown and text: list at most N papers of each evidence level in "
                    "each therapy (the most recent) and say how many more there are; 0 lists "
-                   "all. Counts, charts, JSON and the exports always cover every paper.")
+                   "all. Default: [report] max_listed, 50. Counts, charts, JSON and the "
+                   "exports always cover every paper.")
 @pass_app
 def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | None,
            chart_scale: str, max_listed: int) -> None:
@@ -49,11 +49,21 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
     period) that ends on or before the last poll. Days never polled are shown as "not polled",
     never as zero.
     """
+    from tracker.report.chart_worker import ChartWorker  # imports what the report needs
+
+    selected = app.check_therapies(therapy_ids)
+    # forked before the database is opened: it imports matplotlib while the report is built
+    with ChartWorker() if fmt == "html" else nullcontext() as worker:
+        write_report(app, unit, since, until, selected, fmt, output, chart_scale, max_listed,
+                     worker)
+
+
+def write_report(app: App, unit, since, until, selected, fmt: str, output: Path | None,
+                 chart_scale: str, max_listed: int, worker) -> None:
     from tracker.evidence import coverage
     from tracker.report import EXPORTS, build_report, export, render, write
     from tracker.report.windows import choose_window
 
-    selected = app.check_therapies(therapy_ids)
     today = date.today()
     app.db.require_current()
     with app.db.session() as session:
@@ -66,10 +76,19 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
         data = build_report(session, app.baseline, since=window.since, until=window.until,
                             therapy_ids=selected, period=step, generated_at=local(utc_now()),
                             with_issns=fmt in EXPORTS,
-                            list_limit=max_listed if max_listed and fmt in LIMITED else None)
+                            list_limit=list_limit(app, max_listed, fmt))
+    charts = worker.draw(data, chart_scale) if worker is not None else None
     if output is not None and str(output) == "-":
-        text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
+        text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale,
+                                                               charts=charts)
         sys.stdout.write(text)
         return
-    path = write(data, fmt, output, app.settings.reports_dir, chart_scale=chart_scale)
+    path = write(data, fmt, output, app.settings.reports_dir, chart_scale=chart_scale,
+                 charts=charts)
     out.print(f"Report written to {path}")
+
+
+def list_limit(app: App, max_listed: int | None, fmt: str) -> int | None:
+    """How many papers of a level the report lists per therapy; None: all of them."""
+    limit = app.settings.max_listed if max_listed is None else max_listed
+    return limit if limit and fmt in LIMITED else None

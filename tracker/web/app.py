@@ -271,11 +271,15 @@ def create_app(
         therapy = request.args.get("therapy") or None
         if therapy and therapy not in therapy_names:
             abort(400, f"unknown therapy {therapy!r}")
+        listed = request.args.get("max_listed", str(settings.max_listed))
+        if not listed.isdigit():
+            abort(400, "max_listed is a number of papers (0 lists all)")
         try:
             with db.session() as db_session:
                 data = build_report(db_session, baseline, since=since, until=until,
                                     therapy_ids=[therapy] if therapy else None,
-                                    period=settings.period, generated_at=clock())
+                                    period=settings.period, generated_at=clock(),
+                                    list_limit=int(listed) or None)
         except ConfigError as exc:
             abort(400, str(exc))
         response = app.response_class(render(data, "html"), mimetype="text/html")
