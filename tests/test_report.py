@@ -24,7 +24,6 @@ from tracker.records import (
 )
 from tracker.report import formats as render
 from tracker.report.build import build_report
-from tracker.report.charts import trend_charts
 from tracker.store.models import NoticeLink, Paper
 from tracker.store.models import Reference as ReferenceRow
 
@@ -473,21 +472,6 @@ def test_a_long_report_lists_the_most_recent_papers_of_each_level_and_says_what_
 
     code, _, err = run(capsys, "report", *window, "--max-listed", "-1")
     assert code == 2 and "--max-listed" in err
-
-
-def test_the_charts_drawn_beside_the_report_are_the_ones_drawn_in_process(
-        db, db_url, baseline, papers, capsys, monkeypatch):
-    """`tracker report --format html` draws its charts in a process forked before the report
-    is built (tracker.report.chart_worker); they are the charts the report's own data gives."""
-    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
-    code, out, err = run(capsys, "report", "--since", SINCE.isoformat(), "--until",
-                         UNTIL.isoformat(), "--format", "html", "--output", "-")
-    assert code == 0, err
-    drawn = re.findall(r'src="(data:image/svg\+xml;base64,[^"]+)"', out)
-    with db.session() as session:
-        data = build_report(session, baseline, since=SINCE, until=UNTIL, generated_at=NOW)
-    expected = [chart.uri for chart in trend_charts(data).charts]
-    assert expected and sorted(set(drawn)) == sorted(expected)
 
 
 def test_the_list_limit_can_be_set_once_for_an_install(db, db_url, baseline, capsys, monkeypatch,

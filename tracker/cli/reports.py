@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -49,21 +48,11 @@ def report(app: App, unit, since, until, therapy_ids, fmt: str, output: Path | N
     period) that ends on or before the last poll. Days never polled are shown as "not polled",
     never as zero.
     """
-    from tracker.report.chart_worker import ChartWorker  # imports what the report needs
-
-    selected = app.check_therapies(therapy_ids)
-    # forked before the database is opened: it imports matplotlib while the report is built
-    with ChartWorker() if fmt == "html" else nullcontext() as worker:
-        write_report(app, unit, since, until, selected, fmt, output, chart_scale, max_listed,
-                     worker)
-
-
-def write_report(app: App, unit, since, until, selected, fmt: str, output: Path | None,
-                 chart_scale: str, max_listed: int, worker) -> None:
     from tracker.evidence import coverage
     from tracker.report import EXPORTS, build_report, export, render, write
     from tracker.report.windows import choose_window
 
+    selected = app.check_therapies(therapy_ids)
     today = date.today()
     app.db.require_current()
     with app.db.session() as session:
@@ -77,14 +66,11 @@ def write_report(app: App, unit, since, until, selected, fmt: str, output: Path 
                             therapy_ids=selected, period=step, generated_at=local(utc_now()),
                             with_issns=fmt in EXPORTS,
                             list_limit=list_limit(app, max_listed, fmt))
-    charts = worker.draw(data, chart_scale) if worker is not None else None
     if output is not None and str(output) == "-":
-        text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale,
-                                                               charts=charts)
+        text = export(data, fmt) if fmt in EXPORTS else render(data, fmt, chart_scale=chart_scale)
         sys.stdout.write(text)
         return
-    path = write(data, fmt, output, app.settings.reports_dir, chart_scale=chart_scale,
-                 charts=charts)
+    path = write(data, fmt, output, app.settings.reports_dir, chart_scale=chart_scale)
     out.print(f"Report written to {path}")
 
 

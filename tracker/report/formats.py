@@ -131,27 +131,25 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         raise ConfigError(f"unknown report format {fmt!r} (known: {', '.join(allowed)})")
 
 
-def render(report: Report, fmt: str, *, chart_scale: str = "own", charts=None) -> str:
+def render(report: Report, fmt: str, *, chart_scale: str = "own") -> str:
     """The report as HTML, Markdown, plain text or JSON; chart_scale: "own" fits each therapy's
-    chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only).
-    charts: the HTML's charts if already drawn (tracker.report.chart_worker)."""
-    return "".join(rendered_pieces(report, fmt, chart_scale=chart_scale, charts=charts))
+    chart to it, "shared" gives all one y-scale so they compare at a glance (HTML only)."""
+    return "".join(rendered_pieces(report, fmt, chart_scale=chart_scale))
 
 
-def rendered_pieces(report: Report, fmt: str, *, chart_scale: str = "own",
-                    charts=None) -> Iterator[str]:
+def rendered_pieces(report: Report, fmt: str, *, chart_scale: str = "own") -> Iterator[str]:
     """render() in pieces as the template produces them, so a long report is written as it is
     rendered rather than held whole; the charts and the checks come first."""
     check_format(fmt, ("html", "md", "txt", "json"))
     if fmt == "json":
         return iter([printable(json.dumps(report_to_dict(report), indent=2,
                                           ensure_ascii=False)) + "\n"])
-    if fmt == "html" and charts is None:  # matplotlib is imported for the charts alone
+    charts = None
+    if fmt == "html":  # matplotlib is imported for the charts alone
         from tracker.report.charts import trend_charts
 
         charts = trend_charts(report, chart_scale)
-    return ENV.get_template(TEMPLATES[fmt]).generate(report=report,
-                                                     charts=charts if fmt == "html" else None)
+    return ENV.get_template(TEMPLATES[fmt]).generate(report=report, charts=charts)
 
 
 def export(report: Report, fmt: str) -> str:
@@ -165,15 +163,14 @@ def default_name(report: Report, fmt: str) -> str:
 
 
 def write(
-    report: Report, fmt: str, output: Path | None, reports_dir: Path, *, chart_scale: str = "own",
-    charts=None,
+    report: Report, fmt: str, output: Path | None, reports_dir: Path, *, chart_scale: str = "own"
 ) -> Path:
     """Render or export to a file; without output, to the dated default name in reports_dir."""
     check_format(fmt, FORMATS)
     if fmt in EXPORTS:
         pieces = iter([export(report, fmt)])
     else:
-        pieces = rendered_pieces(report, fmt, chart_scale=chart_scale, charts=charts)
+        pieces = rendered_pieces(report, fmt, chart_scale=chart_scale)
     if output is None:
         path = Path(reports_dir) / default_name(report, fmt)
     elif Path(output).is_dir():
