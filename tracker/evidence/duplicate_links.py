@@ -265,7 +265,7 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._load(sorted(wanted - self._batch_ids))
 
     def _read_titles(self, paper_ids: list[int]) -> dict[int, str]:
-        return dict(rows_in_batches(self._session, lambda batch: select(
+        return dict(rows_in_batches(self._session.connection(), lambda batch: select(
             Paper.id, Paper.title_norm).where(Paper.id.in_(batch)), paper_ids))
 
     def _look_up(self, key: str, column, values: list[str]) -> None:
@@ -273,14 +273,14 @@ class StoredIndex(dedupe.DuplicateIndex):
         left out, as they are not in the index yet."""
         for value in values:
             self._by_key.setdefault((key, value), [])
-        for value, paper_id in rows_in_batches(self._session, lambda batch: select(
+        for value, paper_id in rows_in_batches(self._session.connection(), lambda batch: select(
                 column, Paper.id).where(column.in_(batch), Paper.deleted.is_(False))
                 .order_by(Paper.id), values):
             if paper_id not in self._batch_ids:
                 self._by_key[(key, value)].append(paper_id)
 
     def _load(self, paper_ids: list[int]) -> None:
-        for row in rows_in_batches(self._session, lambda batch: select(
+        for row in rows_in_batches(self._session.connection(), lambda batch: select(
                 *FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)), paper_ids):
             self._batch[row.id] = _fingerprint(row)
 
