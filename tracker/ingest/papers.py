@@ -78,14 +78,6 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
         "medline_status": record.status,
         "title": record.title,
         "vernacular_title": record.vernacular_title,
-        "abstract": [
-            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
-        ],
-        "authors": [
-            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
-             "collective": a.collective_name}
-            for a in record.authors
-        ],
         "first_author": first.display if first else None,
         "journal": record.journal,
         "journal_abbrev": record.journal_abbrev,
@@ -101,6 +93,26 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
         "entrez_date": record.entrez_date,
         "pubmed_date": record.pubmed_date,
         "date_revised": record.date_revised,
+        "doi": record.doi,
+        "pmcid": record.pmcid,
+        "deleted": False,
+        **json_values(record),
+        **(worked if worked is not None else worked_columns(record, model)),
+    })
+
+
+def json_values(record: PaperRecord) -> dict:
+    """The Paper columns stored as JSON that are plain copies of the record (trial_ids, the
+    other JSON column, is worked out by classification)."""
+    return {
+        "abstract": [
+            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
+        ],
+        "authors": [
+            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
+             "collective": a.collective_name}
+            for a in record.authors
+        ],
         "languages": list(record.languages),
         "publication_types": [[pt.ui, pt.name] for pt in record.publication_types],
         "mesh": [
@@ -113,11 +125,7 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
             [c.ref_type, c.pmid, c.source] for c in record.comments_corrections
         ],
         "databanks": [list(d) for d in record.databanks],
-        "doi": record.doi,
-        "pmcid": record.pmcid,
-        "deleted": False,
-        **(worked if worked is not None else worked_columns(record, model)),
-    })
+    }
 
 
 def latest_versions(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
@@ -160,7 +168,7 @@ def derive_columns(records: Sequence[PaperRecord], model) -> DerivedColumns:
     by_pmid = latest_versions(records)
     reading = evidence.read_ahead(model, list(by_pmid.values()))
     columns = {pmid: worked_columns(record, reading) for pmid, record in by_pmid.items()}
-    texts = {pmid: serialised_json(paper_columns(record, worked=columns[pmid]))
+    texts = {pmid: serialised_json({**json_values(record), **columns[pmid]})
              for pmid, record in by_pmid.items()}
     return DerivedColumns(model.version if model else None, columns, texts)
 
