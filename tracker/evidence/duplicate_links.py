@@ -66,29 +66,50 @@ class TitleShapes:
         self._counts = numpy.zeros((1024, len(self.SYMBOLS) + 1), dtype=numpy.uint8)
         self._lengths = numpy.zeros(1024, dtype=numpy.int32)
 
-    def _shape(self, title: str):
-        data = self.np.frombuffer(title.encode("utf-8"), dtype=self.np.uint8)
-        counts = self.np.bincount(self._bucket[data], minlength=len(self.SYMBOLS) + 1)
-        return self.np.minimum(counts, 255).astype(self.np.uint8), len(data)
+    def _shapes_of(self, titles: list[str]):
+        """Each title's symbol counts (capped at 255) and length, for many titles at once."""
+        np = self.np
+        encoded = [title.encode("utf-8") for title in titles]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        owners = np.repeat(np.arange(len(encoded)), lengths)
+        buckets = self._bucket[np.frombuffer(b"".join(encoded), dtype=np.uint8)]
+        width = self._counts.shape[1]
+        counts = np.bincount(owners * width + buckets, minlength=len(encoded) * width)
+        return np.minimum(counts, 255).astype(np.uint8).reshape(len(encoded), width), lengths
 
-    def add(self, paper_id: int, title: str) -> None:
-        if paper_id >= len(self._lengths):
-            size = max(paper_id + 1, 2 * len(self._lengths))
+    def add(self, paper_ids: list[int], titles: list[str]) -> None:
+        """File the titles' shapes under their paper ids."""
+        if not paper_ids:
+            return
+        top = max(paper_ids)
+        if top >= len(self._lengths):
+            size = max(top + 1, 2 * len(self._lengths))
             counts = self.np.zeros((size, self._counts.shape[1]), dtype=self.np.uint8)
             lengths = self.np.zeros(size, dtype=self.np.int32)
             counts[:len(self._counts)], lengths[:len(self._lengths)] = self._counts, self._lengths
             self._counts, self._lengths = counts, lengths
-        self._counts[paper_id], self._lengths[paper_id] = self._shape(title)
+        ids = self.np.asarray(paper_ids, dtype=self.np.int64)
+        self._counts[ids], self._lengths[ids] = self._shapes_of(titles)
 
-    def may_reach(self, title: str, paper_ids: set[int], threshold: float) -> set[int]:
-        """The papers whose title's ratio to `title` may reach the threshold."""
-        if not paper_ids:
-            return set()
-        ids = self.np.fromiter(paper_ids, dtype=self.np.int64, count=len(paper_ids))
-        counts, length = self._shape(title)
-        apart = self.np.abs(self._counts[ids].astype(self.np.int16) - counts).sum(axis=1)
-        allowed = (1 - threshold / 100) * (self._lengths[ids] + length) + 1e-9
-        return set(ids[apart <= allowed].tolist())
+    def may_reach(self, wanted: list[tuple[int, set[int]]], threshold: float) -> list[set[int]]:
+        """For each (filed paper, its candidates): the candidates whose title's ratio to that
+        paper's title may reach the threshold. One array operation for the whole batch."""
+        np = self.np
+        sizes = [len(candidates) for _, candidates in wanted]
+        if not sum(sizes):
+            return [set() for _ in wanted]
+        owners = np.repeat(np.fromiter((paper_id for paper_id, _ in wanted), dtype=np.int64,
+                                       count=len(wanted)), sizes)
+        ids = np.fromiter((i for _, candidates in wanted for i in candidates), dtype=np.int64,
+                          count=len(owners))
+        apart = np.abs(self._counts[ids].astype(np.int16) - self._counts[owners]).sum(axis=1)
+        allowed = (1 - threshold / 100) * (self._lengths[ids] + self._lengths[owners]) + 1e-9
+        reach = apart <= allowed
+        kept = ids[reach]
+        positions = np.searchsorted(np.flatnonzero(reach), np.cumsum(sizes))
+        starts = [0, *positions[:-1].tolist()]
+        return [set(kept[start:end].tolist()) for start, end in zip(starts, positions.tolist(),
+                                                                     strict=True)]
 
 
 class StoredIndex(dedupe.DuplicateIndex):
@@ -116,10 +137,18 @@ class StoredIndex(dedupe.DuplicateIndex):
                    Paper.electronic_date, Paper.is_notice)
             .where(Paper.deleted.is_(False)).execution_options(yield_per=5000)
         )
+        titled: list[tuple[int, str]] = []
         for row in rows:
             if not row.is_notice:
                 self._file(row.id, row.title_norm, row.first_author_norm,
                            _year(row.pub_year, row.electronic_date))
+                if row.title_norm:
+                    titled.append((row.id, row.title_norm))
+            if len(titled) >= 5000:
+                self._shapes.add(*zip(*titled, strict=True))
+                titled = []
+        if titled:
+            self._shapes.add(*zip(*titled, strict=True))
 
     def finish(self) -> None:
         """Forget the batch: only the blocking keys stay."""
@@ -130,9 +159,9 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._sure: dict[int, set[int]] = {}  # paper id -> candidates by DOI or PMCID
 
     def _file(self, paper_id: int, title: str, author: str, year: int | None) -> None:
+        """File the paper's blocking keys; its title's shape is filed by the caller."""
         if title:
             self._titles.setdefault(hash(title), []).append(paper_id)
-            self._shapes.add(paper_id, title)
         if author and year is not None:
             self._author_years.setdefault(hash((author, year)), []).append(paper_id)
         for word in dedupe.blocking_words(title):
@@ -149,6 +178,8 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._file_identifiers(fp)
         if fp.paper_id not in self._planned and not fp.notice:  # `prepare` filed the rest
             self._file(fp.paper_id, fp.title, fp.first_author, fp.year)
+            if fp.title:
+                self._shapes.add([fp.paper_id], [fp.title])
 
     def candidates(self, fp: dedupe.Fingerprint) -> set[int]:
         planned = self._planned.get(fp.paper_id)
@@ -207,13 +238,15 @@ class StoredIndex(dedupe.DuplicateIndex):
             if not fp.notice:
                 self._file(fp.paper_id, fp.title, fp.first_author, fp.year)
         self._by_key = stored
-        for fp in fingerprints:
-            if fp.notice or not fp.title:
-                self._planned[fp.paper_id] = set()
-                continue
-            self._planned[fp.paper_id] = self._shapes.may_reach(
-                fp.title, self._planned[fp.paper_id] - self._sure[fp.paper_id], self.threshold
-            )
+        titled = [fp for fp in fingerprints if not fp.notice and fp.title]
+        self._shapes.add([fp.paper_id for fp in titled], [fp.title for fp in titled])
+        reachable = self._shapes.may_reach(
+            [(fp.paper_id, self._planned[fp.paper_id] - self._sure[fp.paper_id]) for fp in titled],
+            self.threshold)
+        for fp in fingerprints:  # notices and untitled papers match by identifier only
+            self._planned[fp.paper_id] = set()
+        for fp, ids in zip(titled, reachable, strict=True):
+            self._planned[fp.paper_id] = ids
         titles = self._read_titles(sorted(
             set().union(*self._planned.values()) - self._batch_ids
         ))
@@ -232,7 +265,7 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._load(sorted(wanted - self._batch_ids))
 
     def _read_titles(self, paper_ids: list[int]) -> dict[int, str]:
-        return dict(rows_in_batches(self._session, lambda batch: select(
+        return dict(rows_in_batches(self._session.connection(), lambda batch: select(
             Paper.id, Paper.title_norm).where(Paper.id.in_(batch)), paper_ids))
 
     def _look_up(self, key: str, column, values: list[str]) -> None:
@@ -240,14 +273,14 @@ class StoredIndex(dedupe.DuplicateIndex):
         left out, as they are not in the index yet."""
         for value in values:
             self._by_key.setdefault((key, value), [])
-        for value, paper_id in rows_in_batches(self._session, lambda batch: select(
+        for value, paper_id in rows_in_batches(self._session.connection(), lambda batch: select(
                 column, Paper.id).where(column.in_(batch), Paper.deleted.is_(False))
                 .order_by(Paper.id), values):
             if paper_id not in self._batch_ids:
                 self._by_key[(key, value)].append(paper_id)
 
     def _load(self, paper_ids: list[int]) -> None:
-        for row in rows_in_batches(self._session, lambda batch: select(
+        for row in rows_in_batches(self._session.connection(), lambda batch: select(
                 *FINGERPRINT_COLUMNS).where(Paper.id.in_(batch)), paper_ids):
             self._batch[row.id] = _fingerprint(row)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import JSON, bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker import evidence
@@ -17,6 +18,7 @@ from tracker.store import (
     Paper,
     PaperChange,
     PaperVersion,
+    SerialisedJSON,
     Therapy,
     TherapyPaper,
     compress,
@@ -76,14 +78,6 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
         "medline_status": record.status,
         "title": record.title,
         "vernacular_title": record.vernacular_title,
-        "abstract": [
-            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
-        ],
-        "authors": [
-            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
-             "collective": a.collective_name}
-            for a in record.authors
-        ],
         "first_author": first.display if first else None,
         "journal": record.journal,
         "journal_abbrev": record.journal_abbrev,
@@ -99,6 +93,26 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
         "entrez_date": record.entrez_date,
         "pubmed_date": record.pubmed_date,
         "date_revised": record.date_revised,
+        "doi": record.doi,
+        "pmcid": record.pmcid,
+        "deleted": False,
+        **json_values(record),
+        **(worked if worked is not None else worked_columns(record, model)),
+    })
+
+
+def json_values(record: PaperRecord) -> dict:
+    """The Paper columns stored as JSON that are plain copies of the record (trial_ids, the
+    other JSON column, is worked out by classification)."""
+    return {
+        "abstract": [
+            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
+        ],
+        "authors": [
+            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
+             "collective": a.collective_name}
+            for a in record.authors
+        ],
         "languages": list(record.languages),
         "publication_types": [[pt.ui, pt.name] for pt in record.publication_types],
         "mesh": [
@@ -111,11 +125,7 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
             [c.ref_type, c.pmid, c.source] for c in record.comments_corrections
         ],
         "databanks": [list(d) for d in record.databanks],
-        "doi": record.doi,
-        "pmcid": record.pmcid,
-        "deleted": False,
-        **(worked if worked is not None else worked_columns(record, model)),
-    })
+    }
 
 
 def latest_versions(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
@@ -128,13 +138,22 @@ def latest_versions(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
     return by_pmid
 
 
+JSON_COLUMNS = tuple(c.name for c in Paper.__table__.columns if isinstance(c.type, JSON))
+
+
+def serialised_json(columns: dict) -> dict[str, str]:
+    """The JSON columns among paper_columns, serialised as the JSON type would serialise them."""
+    return {name: json.dumps(columns[name]) for name in JSON_COLUMNS}
+
+
 @dataclass
 class DerivedColumns:
     """worked_columns of each PMID of a batch, and the level model version they were read with
-    (None: the rules alone)."""
+    (None: the rules alone); `json`, serialised_json of each one's paper_columns."""
 
     model_version: str | None
     columns: dict[str, dict]
+    json: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def derive_columns(records: Sequence[PaperRecord], model) -> DerivedColumns:
@@ -142,13 +161,16 @@ def derive_columns(records: Sequence[PaperRecord], model) -> DerivedColumns:
 
     Pure (no session): a poll runs it in a worker process for the next batch while the current
     one is written, and upsert_records takes the result when its model is still current. Only
-    these columns travel back: the others are plain copies of the record, cheaper to make than
-    to send.
+    these columns travel back, and the JSON columns as text (serialising them cost the writing
+    process more than receiving the text does): the others are plain copies of the record,
+    cheaper to make than to send.
     """
     by_pmid = latest_versions(records)
     reading = evidence.read_ahead(model, list(by_pmid.values()))
     columns = {pmid: worked_columns(record, reading) for pmid, record in by_pmid.items()}
-    return DerivedColumns(model.version if model else None, columns)
+    texts = {pmid: serialised_json({**json_values(record), **columns[pmid]})
+             for pmid, record in by_pmid.items()}
+    return DerivedColumns(model.version if model else None, columns, texts)
 
 
 @dataclass
@@ -219,9 +241,9 @@ def upsert_records(
         and decompress(existing[pmid].raw_xml) == record.raw_xml
     }
     current = evidence.load_current_model(session)
-    ready = {}
+    ready, ready_json = {}, {}
     if derived is not None and derived.model_version == (current.version if current else None):
-        ready = derived.columns
+        ready, ready_json = derived.columns, derived.json
     model = evidence.read_ahead(current, [r for pmid, r in by_pmid.items()
                                           if pmid not in unchanged and pmid not in ready])
 
@@ -266,9 +288,14 @@ def upsert_records(
         # back, and building the objects cost more than classifying the records.
         # A PMID another process stored since the SELECT above is skipped, not an error: it is
         # then one this run found already stored.
+        # The JSON columns go in as the text derive_columns serialised ahead, where it did.
         table = Paper.__table__
-        statement = insert_skipping_conflicts(session, table).returning(table.c.pmid, table.c.id)
-        returned = dict(session.execute(statement, added).all())
+        statement = insert_skipping_conflicts(session, table).values(
+            {name: bindparam(name, type_=SerialisedJSON()) for name in JSON_COLUMNS}
+        ).returning(table.c.pmid, table.c.id)
+        values = [{**row, **(ready_json.get(row["pmid"]) or serialised_json(row))}
+                  for row in added]
+        returned = dict(session.execute(statement, values).all())
         result.new = {row["pmid"]: returned[row["pmid"]] for row in added
                       if row["pmid"] in returned}
         for row in added:

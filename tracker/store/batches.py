@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select
 from sqlalchemy.orm import Session
 
 MAX_PARAMETERS = 65_535  # PostgreSQL's limit for one statement
@@ -27,9 +27,12 @@ def batches(items: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
         yield items[start:start + size]
 
 
-def rows_in_batches(session: Session, query: Callable[[list[T]], Select],
+def rows_in_batches(session: Session | Connection, query: Callable[[list[T]], Select],
                     items: Iterable[T]) -> Iterator:
-    """The rows of `query(batch)` for each batch of the items, one batch after another."""
+    """The rows of `query(batch)` for each batch of the items, one batch after another.
+
+    Given the session's connection rather than the session, plain column rows come back without
+    the ORM's row handling (and without flushing the session first)."""
     for batch in batches(items):
         yield from session.execute(query(batch))
 

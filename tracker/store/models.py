@@ -45,6 +45,18 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class SerialisedJSON(TypeDecorator):
+    """A JSON column's value already serialised with json.dumps, as JSON would serialise it:
+    bound as it is. A poll's worker process serialises a batch's lists so the process that
+    writes them does not."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return None
+
+
 class Base(DeclarativeBase):
     pass
 
