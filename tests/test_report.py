@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -495,3 +495,33 @@ def test_the_list_limit_can_be_set_once_for_an_install(db, db_url, baseline, cap
     code, out, err = run(capsys, *window)
     assert code == 1 and "max_listed -1 must be between 0" in err and not out
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_long_history_is_charted_at_the_screens_resolution(db, db_url, baseline, capsys,
+                                                              monkeypatch):
+    """Weekly steps since the 1990s are more than a chart's pixels: outside the report's window
+    each sub-pixel slice of the axis keeps its last step, so the page stays light and the last
+    count and the window's steps stay exact."""
+    from base64 import b64decode
+    from itertools import pairwise
+
+    from tracker.report.build import TrendPoint
+    from tracker.report.charts import COLUMNS, steps
+
+    start = date(1990, 1, 1)
+    trend = [TrendPoint(start + timedelta(days=7 * i), {"rct": i}) for i in range(1900)]
+    window = (trend[-3].day, trend[-1].day)
+    kept = steps(trend, window)
+    assert len(kept) <= COLUMNS + 4 and kept[0] == trend[0] and kept[-1] == trend[-1]
+    assert all(a.day < b.day for a, b in pairwise(kept)) and all(p in kept for p in trend[-3:])
+    assert steps(trend[:400], window) == trend[:400]  # few steps: all of them
+
+    store(db, baseline, [(record(str(43000000 + n), f"rTMS study {n}", [RCT],
+                                 start + timedelta(days=7 * n)), ["rtms"]) for n in range(1900)])
+    monkeypatch.setenv("TRACKER_DATABASE_URL", db_url)
+    code, out, err = run(capsys, "report", "--since", "2025-05-19", "--until", "2025-05-25",
+                         "--therapy", "rtms", "--format", "html", "--output", "-")
+    assert code == 0, err
+    svg = b64decode(re.search(r'data:image/svg\+xml;base64,([^"]+)"', out).group(1)).decode()
+    longest = max(len(re.findall(r"[ML] ", d)) for d in re.findall(r'<path d="([^"]+)"', svg))
+    assert 2 * COLUMNS <= longest <= 4 * (COLUMNS + 10)  # not 4 vertices for each of 1,900
