@@ -223,7 +223,7 @@ def queue_stats(app: App, since, until, period, fmt) -> None:
         raise ConfigError(f"--since {since} is after --until {until}")
     ids = [t.id for t in app.baseline.therapies]
     with synced_session(app) as session:
-        rows, marks = load_screened(session), polled_through(session)
+        rows, marks = load_screened(session, window=(since, until)), polled_through(session)
     windows = [(since, until)] + (periods(since, until, period) if period != "none" else [])
     results = [prisma_counts(rows, ids, marks, a, b) for a, b in windows]
     if fmt == "json":

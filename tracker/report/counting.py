@@ -262,13 +262,6 @@ def range_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     return papers, trials, first
 
 
-def trend_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int], *,
-                 start: date, until: date, period: str) -> dict[str, list[tuple[date, dict]]]:
-    """Per therapy, the cumulative counts by level at `start` and at the end of each period up
-    to `until`."""
-    return report_counts(session, therapy_ids, doubtful, {}, Trend(start, until, period))[3]
-
-
 # what the report reads of a listed paper: decoding the other JSON columns (publication types,
 # keywords, links...) of every paper cost more than the query on long windows; any other
 # column read raises rather than loading papers one by one

@@ -6,9 +6,7 @@ A paper in no trial group counts as a trial of its own, so "RCTs: 4 trials, 9 pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, timedelta
 
 from tracker.evidence import ROLE_LABELS, Level, TrialMembership
 
@@ -22,35 +20,6 @@ def with_trial(item, membership: TrialMembership | None):
     return replace(item, trial_key=membership.key, trial_label=membership.label,
                    trial_role=ROLE_LABELS[membership.role],
                    trial_role_reason=membership.role_reason)
-
-
-def _count(papers, keys: dict[int, str], created: Callable, start: date | None, end: date,
-           levels: Iterable[str]) -> dict[str, int]:
-    seen: dict[str, set[str]] = {level: set() for level in levels}
-    for paper in papers:
-        day = created(paper)
-        if (start is None or day >= start) and day <= end:
-            level = paper.level if paper.level in seen else Level.UNCLASSIFIED.value
-            seen[level].add(keys.get(paper.id, f"paper:{paper.id}"))
-    return {level: len(trials) for level, trials in seen.items()}
-
-
-def trial_maps(papers, keys: dict[int, str], created: Callable, levels: Iterable[str], *,
-               since: date, until: date, previous: tuple[date, date],
-               baseline_date: date) -> dict[str, dict[str, int]]:
-    """Distinct trials by level for the windows the paper counts use, plus 'before' (for events).
-
-    A trial counts once at each level one of its counted papers has in the window.
-    """
-    levels = tuple(levels)
-    return {
-        "new": _count(papers, keys, created, since, until, levels),
-        "previous": _count(papers, keys, created, previous[0], previous[1], levels),
-        "cumulative": _count(papers, keys, created, None, until, levels),
-        "at_baseline": _count(papers, keys, created, None, baseline_date - timedelta(days=1),
-                              levels),
-        "before": _count(papers, keys, created, None, since - timedelta(days=1), levels),
-    }
 
 
 def rcts_as_trials(by_level: dict[str, int], trials_by_level: dict[str, int]) -> dict[str, int]:

@@ -43,17 +43,9 @@ class Screened:
 def count(rows: Iterable[Screened]) -> dict:
     """The PRISMA counts of some rows; a paper found by several therapies counts once."""
     papers = {row.paper_id: row for row in rows}.values()
-    identified = len(papers)
-    duplicates = sum(1 for p in papers if p.duplicate)
-    screened = [p for p in papers if not p.duplicate]
-    excluded = [p for p in screened if p.inclusion == "excluded"]
-    included = sum(1 for p in screened if p.inclusion == "included")
-    reasons = Counter((p.exclusion_reason or "no reason given").split(":")[0] for p in excluded)
-    return {
-        "identified": identified, "duplicates_removed": duplicates, "screened": len(screened),
-        "excluded": len(excluded), "excluded_by_reason": dict(sorted(reasons.items())),
-        "included": included, "awaiting": len(screened) - len(excluded) - included,
-    }
+    return grouped_count(Counter((p.duplicate, p.inclusion) for p in papers),
+                         (p.exclusion_reason for p in papers
+                          if not p.duplicate and p.inclusion == "excluded"))
 
 
 def load_screened(session: Session, therapy_ids: Iterable[str] | None = None,

@@ -202,7 +202,8 @@ class Database:
         return ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
 
     def current_revision(self) -> str | None:
-        """The revision Alembic recorded in the database, None before `tracker init`."""
+        """The revision Alembic recorded in the database, None before `tracker init`. Read
+        with one SELECT: Alembic's MigrationContext takes 0.2 s to import, on every command."""
         path = self.sqlite_file
         if path is not None and not path.exists():
             return None  # connecting would create an empty file
