@@ -2,22 +2,18 @@
 
 One chart per therapy, so each scales to the screen on its own and keeps readable text; the page
 arranges them (a grid in the overview, one beside each therapy's section) and gives their titles
-and legend as HTML. Uses matplotlib's Figure with its own SVG canvas (no pyplot state, no
-display); text stays text, and the same data gives the same file.
+and legend as HTML. The geometry (scales, ticks, the stacked step areas) is worked out here on
+plain numbers and written by a Jinja2 template (chart.svg.j2): text stays text, the same data
+gives the same file, and a report does not load a plotting library for a few filled paths. The
+digest's chart, a PNG for mail clients, is drawn by matplotlib (tracker.digest.chart).
 """
 
 from __future__ import annotations
 
 import base64
-import io
+import math
 from dataclasses import dataclass
 from datetime import date
-
-from matplotlib import rc_context
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.dates import DateFormatter, date2num
-from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from tracker.errors import ConfigError
 from tracker.report.build import Report
@@ -105,56 +101,108 @@ def steps(trend, window: tuple[date, date] | None = None) -> list:
                   key=lambda p: p.day)
 
 
-class ChartCanvas:
-    """One figure and axes set up once per report; each therapy's areas are drawn, saved, removed.
+# The drawing in SVG user units (points: 259.2 x 165.6 shows as 346 x 221 CSS px), the plot's
+# margins as fractions of it; the left margin grows to fit the longest y label.
+WIDTH_UNITS, HEIGHT_UNITS = WIDTH * 72, HEIGHT * 72
+PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 0.93 * WIDTH_UNITS, 0.05 * HEIGHT_UNITS, 0.76 * HEIGHT_UNITS
+FONT_SIZE = 10
+DIGIT_WIDTH = 0.64 * FONT_SIZE  # a digit's advance in common sans-serif fonts, at most
+TICK = 3.5
+Y_STEPS = (1, 2, 2.5, 5, 10)  # nice tick intervals, times a power of ten
 
-    Everything the charts share (size, margins, date ticks, baseline line, period shading) is
-    set up once: creating a figure and its axes per chart cost most of the drawing time.
-    """
 
-    def __init__(self, report: Report, ticks: list[date]) -> None:
-        self.figure = Figure(figsize=(WIDTH, HEIGHT))
-        FigureCanvasSVG(self.figure)
-        # fixed ticks and margins: matplotlib's automatic locators and tight_layout cost seconds
-        self.figure.subplots_adjust(left=0.1, right=0.93, top=0.95, bottom=0.24)
-        self.ax = ax = self.figure.add_subplot()
-        ax.axvline(report.baseline_date, color="#444", linewidth=1, linestyle="--")
-        ax.axvspan(report.since, report.until, color="#FFF3C4", linewidth=0, zorder=0)
-        ax.tick_params(labelsize=10)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-        ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
-        ax.xaxis.set_major_formatter(DateFormatter("%-d %b\n%Y"))
-        ax.spines[["top", "right"]].set_visible(False)
-        self.span = (report.since, report.until)
+def y_ticks(limit: float, bins: int = 4) -> list[int]:
+    """Whole-number ticks from 0 to at most `limit`, at most `bins` intervals of a nice size."""
+    raw = max(limit / bins, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in Y_STEPS
+                if m * magnitude >= raw and float(m * magnitude).is_integer())
+    step = int(step)
+    return list(range(0, int(limit) + 1, step))
 
-    def svg(self, section, used, y_top: int) -> bytes:
-        """One therapy's stacked cumulative counts by level, dates under its own axis."""
-        ax = self.ax
-        points = steps(section.trend, self.span)
-        days = [point.day for point in points]
-        series = [[point.by_level.get(info.value, 0) for point in points] for info in used]
-        areas = []
-        # a plain default patch colour: the default "C0" is looked up in the property cycle
-        # for every area drawn (slow), and each area gets its level's colour anyway
-        with rc_context({"svg.fonttype": "none", "svg.hashsalt": section.id,
-                         "patch.facecolor": "#777"}):
-            try:
-                if series and days:  # dates as numbers once, not once per level
-                    areas = ax.stackplot(date2num(days), *series, step="pre", linewidth=0,
-                                         colors=[LEVEL_COLOURS.get(i.value, "#777") for i in used])
-                # the x-range autoscaling gave one chart on its own axes: its days and the
-                # period, with the default 5% margins (the shared axes keep earlier charts' data)
-                low = date2num(min([self.span[0], *days]))
-                high = date2num(max([self.span[1], *days]))
-                margin = (high - low) * 0.05
-                ax.set_xlim(low - margin, high + margin)
-                ax.set_ylim(0, max(1, y_top) * 1.1)
-                buffer = io.BytesIO()
-                self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-            finally:
-                for area in areas:
-                    area.remove()
-        return buffer.getvalue()
+
+@dataclass(frozen=True)
+class Frame:
+    """The plot's box and its scales: days and counts to SVG coordinates."""
+
+    left: float
+    first: int  # ordinals of the days at the plot's left and right edges
+    last: int
+    top: float  # the count at the plot's top edge
+
+    def x(self, day: date) -> float:
+        return self.left + (day.toordinal() - self.first) * (PLOT_RIGHT - self.left) / (
+            self.last - self.first)
+
+    def y(self, count: float) -> float:
+        return PLOT_BOTTOM - count * (PLOT_BOTTOM - PLOT_TOP) / self.top
+
+
+def frame_for(days: list[date], span: tuple[date, date], labels: list[str], top: int) -> Frame:
+    """The chart's days and the report's period, with 5% margins either side."""
+    low = min([span[0], *days]).toordinal()
+    high = max([span[1], *days]).toordinal()
+    margin = max((high - low) * 0.05, 1)
+    widest = max((len(label) for label in labels), default=1)
+    left = max(0.1 * WIDTH_UNITS, widest * DIGIT_WIDTH + 2 * TICK + 3)
+    return Frame(left, math.floor(low - margin), math.ceil(high + margin), max(1, top) * 1.1)
+
+
+def outline(points: list[tuple[float, float]]) -> str:
+    """An SVG path through the points, without the vertices a straight run makes redundant."""
+    kept: list[tuple[float, float]] = []
+    for point in points:
+        if kept and point == kept[-1]:
+            continue
+        if (len(kept) >= 2 and (kept[-2][1] == kept[-1][1] == point[1]
+                                or kept[-2][0] == kept[-1][0] == point[0])):
+            kept[-1] = point  # the middle of a horizontal or vertical run
+            continue
+        kept.append(point)
+    return "M " + " L ".join(f"{x:.1f} {y:.1f}" for x, y in kept) + " Z"
+
+
+def stacked_areas(frame: Frame, points: list, levels: list[str]) -> list[tuple[str, str]]:
+    """(level, path) per level with papers, stacked in the order given: steps held to the left
+    of each point, as matplotlib's step="pre" draws them. Each path runs from zero to its
+    level's top, and the top level comes first so each lower one is painted over it: the same
+    picture as bands between two step lines, with half the vertices."""
+    xs = [frame.x(point.day) for point in points]
+    zero = frame.y(0)
+    totals = [0] * len(points)
+    tops = []
+    for level in levels:
+        stacked = [t + point.by_level.get(level, 0) for t, point in zip(totals, points,
+                                                                           strict=True)]
+        if stacked != totals:
+            line = [(xs[0], frame.y(stacked[0]))]
+            for i in range(1, len(points)):
+                line += [(xs[i - 1], frame.y(stacked[i])), (xs[i], frame.y(stacked[i]))]
+            tops.append((level, outline([(xs[0], zero), *line, (xs[-1], zero)])))
+        totals = stacked
+    return tops[::-1]
+
+
+def chart_svg(report: Report, section, used, top: int, ticks: list[date]) -> str:
+    """One therapy's stacked cumulative counts by level, dates under its own axis."""
+    from tracker.report.formats import ENV
+
+    points = steps(section.trend, (report.since, report.until))
+    counts = y_ticks(max(1, top) * 1.1)
+    labels = [f"{count:,}" for count in counts]
+    frame = frame_for([p.day for p in points], (report.since, report.until), labels, top)
+    period = (frame.x(report.since), frame.x(report.until))
+    baseline = frame.x(report.baseline_date)
+    return ENV.get_template("chart.svg.j2").render(
+        width=WIDTH_UNITS, height=HEIGHT_UNITS, left=frame.left, right=PLOT_RIGHT,
+        top=PLOT_TOP, bottom=PLOT_BOTTOM, tick=TICK, font_size=FONT_SIZE,
+        period=(period[0], max(period[1] - period[0], 0.5)),
+        baseline=baseline if frame.left <= baseline <= PLOT_RIGHT else None,
+        areas=[(LEVEL_COLOURS.get(level, "#777"), path) for level, path in
+               stacked_areas(frame, points, [info.value for info in used])],
+        x_ticks=[(frame.x(day), f"{day.day} {day:%b}", f"{day:%Y}") for day in ticks],
+        y_ticks=[(frame.y(count), label) for count, label in zip(counts, labels, strict=True)],
+    )
 
 
 def trend_charts(report: Report, scale: str = "own") -> TrendCharts:
@@ -168,11 +216,10 @@ def trend_charts(report: Report, scale: str = "own") -> TrendCharts:
     ]
     ticks = tick_days(report)
     shared_top = max((top_of(s) for s in sections), default=0)
-    canvas = ChartCanvas(report, ticks) if sections else None
     charts = []
     for section in sections:
         top = shared_top if scale == "shared" else top_of(section)
-        svg = canvas.svg(section, used, top)
+        svg = chart_svg(report, section, used, top, ticks).encode()
         last = section.trend[-1]
         counts = ", ".join(f"{last.by_level[i.value]} {i.label.lower()}" for i in used
                            if last.by_level.get(i.value))

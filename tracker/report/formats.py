@@ -106,7 +106,8 @@ def _inert(value: object) -> object:
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("tracker.report", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "svg.j2"),
+                                     default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -145,7 +146,7 @@ def rendered_pieces(report: Report, fmt: str, *, chart_scale: str = "own") -> It
         return iter([printable(json.dumps(report_to_dict(report), indent=2,
                                           ensure_ascii=False)) + "\n"])
     charts = None
-    if fmt == "html":  # matplotlib is imported for the charts alone
+    if fmt == "html":
         from tracker.report.charts import trend_charts
 
         charts = trend_charts(report, chart_scale)
