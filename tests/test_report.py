@@ -525,3 +525,36 @@ def test_a_long_history_is_charted_at_the_screens_resolution(db, db_url, baselin
     svg = b64decode(re.search(r'data:image/svg\+xml;base64,([^"]+)"', out).group(1)).decode()
     longest = max(len(re.findall(r"[ML] ", d)) for d in re.findall(r'<path d="([^"]+)"', svg))
     assert 2 * COLUMNS <= longest <= 4 * (COLUMNS + 10)  # not 4 vertices for each of 1,900
+
+
+def test_compiled_templates_are_reused_and_a_cache_that_cannot_be_written_is_skipped(
+        db, baseline, papers, tmp_path):
+    """The report's templates are compiled once and kept between runs; a cache folder that
+    cannot be written costs the compile, never the report."""
+    from tracker.report.charts import trend_charts
+
+    report = make(db, baseline)
+    charts = trend_charts(report)
+
+    def page(env) -> str:
+        return env.get_template("report.html.j2").render(report=report, charts=charts)
+
+    compiled = []
+
+    def counting_compiles(env):
+        compile_ = env.compile
+        env.compile = lambda *args, **kw: (compiled.append(args[1]), compile_(*args, **kw))[1]
+        return env
+
+    expected = page(render.environment())
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    assert page(counting_compiles(render.environment(render.TemplateCache(str(folder))))) \
+        == expected
+    assert "report.html.j2" in compiled and list(folder.glob("__jinja2_*.cache"))
+    compiled.clear()
+    assert page(counting_compiles(render.environment(render.TemplateCache(str(folder))))) \
+        == expected
+    assert compiled == []  # loaded, not compiled again
+    missing = render.TemplateCache(str(tmp_path / "gone"))
+    assert page(render.environment(missing)) == expected

@@ -148,37 +148,38 @@ def frame_for(days: list[date], span: tuple[date, date], labels: list[str], top:
     return Frame(left, math.floor(low - margin), math.ceil(high + margin), max(1, top) * 1.1)
 
 
-def outline(points: list[tuple[float, float]]) -> str:
-    """An SVG path through the points, without the vertices a straight run makes redundant."""
-    kept: list[tuple[float, float]] = []
-    for point in points:
-        if kept and point == kept[-1]:
-            continue
-        if (len(kept) >= 2 and (kept[-2][1] == kept[-1][1] == point[1]
-                                or kept[-2][0] == kept[-1][0] == point[0])):
-            kept[-1] = point  # the middle of a horizontal or vertical run
-            continue
-        kept.append(point)
-    return "M " + " L ".join(f"{x:.1f} {y:.1f}" for x, y in kept) + " Z"
+def step_area(xs: list[str], ys: list[str], zero: str) -> str:
+    """One level's area as an SVG path: up from zero, along a step line held to the left of
+    each point (as matplotlib's step="pre" draws it) and back along zero. Coordinates come
+    formatted, so a vertex is written only where the line turns at the drawing's precision."""
+    vertices = [f"{xs[0]} {zero}", f"{xs[0]} {ys[0]}"]
+    for i in range(1, len(xs)):
+        if ys[i] != ys[i - 1]:
+            vertices += [f"{xs[i - 1]} {ys[i - 1]}", f"{xs[i - 1]} {ys[i]}"]
+    vertices += [f"{xs[-1]} {ys[-1]}", f"{xs[-1]} {zero}"]
+    kept = [v for i, v in enumerate(vertices) if i == 0 or v != vertices[i - 1]]
+    return "M " + " L ".join(kept) + " Z"
 
 
 def stacked_areas(frame: Frame, points: list, levels: list[str]) -> list[tuple[str, str]]:
-    """(level, path) per level with papers, stacked in the order given: steps held to the left
-    of each point, as matplotlib's step="pre" draws them. Each path runs from zero to its
-    level's top, and the top level comes first so each lower one is painted over it: the same
-    picture as bands between two step lines, with half the vertices."""
-    xs = [frame.x(point.day) for point in points]
-    zero = frame.y(0)
+    """(level, path) per level with papers, stacked in the order given. Each path runs from
+    zero to its level's top, and the top level comes first so each lower one is painted over
+    it: the same picture as bands between two step lines, with half the vertices."""
+    xs = [f"{frame.x(point.day):.1f}" for point in points]
+    y_of: dict[int, str] = {}
+
+    def y(count: int) -> str:
+        if count not in y_of:
+            y_of[count] = f"{frame.y(count):.1f}"
+        return y_of[count]
+
     totals = [0] * len(points)
     tops = []
     for level in levels:
         stacked = [t + point.by_level.get(level, 0) for t, point in zip(totals, points,
                                                                            strict=True)]
         if stacked != totals:
-            line = [(xs[0], frame.y(stacked[0]))]
-            for i in range(1, len(points)):
-                line += [(xs[i - 1], frame.y(stacked[i])), (xs[i], frame.y(stacked[i]))]
-            tops.append((level, outline([(xs[0], zero), *line, (xs[-1], zero)])))
+            tops.append((level, step_area(xs, [y(count) for count in stacked], y(0))))
         totals = stacked
     return tops[::-1]
 
