@@ -146,20 +146,31 @@ class Trend:
 
 class DailyCounts:
     """Counted papers of one therapy and level by day, summed up to any day by bisection: a
-    report's ranges and trend points are sums over days, taken here from one read."""
+    report's ranges and trend points are sums over days, taken here from one read. Days are
+    ISO text, which sorts as the days do: the rows' days are never parsed."""
 
-    def __init__(self, per_day: dict[date, int]) -> None:
+    def __init__(self, per_day: dict[str, int]) -> None:
         self.days = sorted(per_day)
         self.totals = list(accumulate(per_day[day] for day in self.days))
 
-    def up_to(self, day: date) -> int:
+    def up_to(self, day: str) -> int:
         """Papers created on or before `day`."""
         index = bisect_right(self.days, day)
         return self.totals[index - 1] if index else 0
 
-    def between(self, start: date | None, end: date) -> int:
-        before = self.up_to(start - timedelta(days=1)) if start is not None else 0
-        return self.up_to(end) - before
+    def up_to_each(self, days: list[str]) -> list[int]:
+        """up_to for each of the ascending `days`, in one walk."""
+        found, index, last = [], 0, len(self.days)
+        for day in days:
+            while index < last and self.days[index] <= day:
+                index += 1
+            found.append(self.totals[index - 1] if index else 0)
+        return found
+
+
+def iso_day(value) -> str:
+    """A day as the database returns it (text on SQLite, a date on PostgreSQL) as ISO text."""
+    return value[:10] if isinstance(value, str) else value.isoformat()
 
 
 def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
@@ -172,30 +183,31 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     link source, counted_sources), and every range and period is summed from those here:
     a key column per range made SQLite's grouping several times slower. The papers in trials,
     few, are read as rows."""
-    day = type_coerce(created_day(), String)  # parsed here once per distinct day
+    day = type_coerce(created_day(), String)  # read as it comes: compared as ISO text
     level = level_key().label("level_key")
-    per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     connection = session.connection()  # plain rows: no ORM row processing for many groups
     for therapy, query in counted_sources(therapy_ids, doubtful):
-        for therapy_id, level_value, day_text, count in connection.execute(
+        key, by_day = None, {}
+        for therapy_id, level_value, day_value, count in connection.execute(
             query.add_columns(therapy.label("therapy_id"), level, day.label("day"), func.count())
             .group_by(therapy, level, "day")
         ):
-            per_day[therapy_id, level_value][day_text] += count
-    parsed: dict[str, date] = {}
-    daily: dict[tuple[str, str], DailyCounts] = {}
-    for key, by_text in per_day.items():
-        by_day: dict[date, int] = defaultdict(int)
-        for text, count in by_text.items():
-            if text not in parsed:
-                parsed[text] = date.fromisoformat(str(text)[:10])
-            by_day[parsed[text]] += count
-        daily[key] = DailyCounts(by_day)
-    first = min(parsed.values(), default=None)
+            if key != (therapy_id, level_value):  # rows mostly come grouped: one lookup each
+                key = (therapy_id, level_value)
+                by_day = per_day[key]
+            text = iso_day(day_value)
+            by_day[text] = by_day.get(text, 0) + count
+    daily = {key: DailyCounts(by_day) for key, by_day in per_day.items()}
+    first = min((counts.days[0] for counts in daily.values()), default=None)
+    first = date.fromisoformat(first) if first else None
+    bounds = {name: (None if start is None else (start - timedelta(days=1)).isoformat(),
+                     end.isoformat()) for name, (start, end) in ranges.items()}
     papers = {t: {name: empty() for name in ranges} for t in therapy_ids}
     for (therapy_id, level_value), counts in daily.items():
-        for name, (start, end) in ranges.items():
-            papers[therapy_id][name][level_value] += counts.between(start, end)
+        for name, (before, end) in bounds.items():
+            papers[therapy_id][name][level_value] += (
+                counts.up_to(end) - (counts.up_to(before) if before else 0))
     trials = trial_counts(session, therapy_ids, doubtful, ranges, papers)
     if trend is None:
         return papers, trials, first, {}
@@ -211,18 +223,12 @@ def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
         start = first
     days = [start] + [last for _, last in periods(start, trend.until, trend.period)
                       if last != start]
-    levels_of: dict[str, list[tuple[str, DailyCounts]]] = defaultdict(list)
+    texts = [day.isoformat() for day in days]
+    points_by_therapy = {t: [(day, empty()) for day in days] for t in therapy_ids}
     for (therapy_id, level), counts in daily.items():
-        levels_of[therapy_id].append((level, counts))
-    points_by_therapy = {}
-    for therapy_id in therapy_ids:
-        points = []
-        for point in days:
-            by_level = empty()
-            for level, counts in levels_of[therapy_id]:
-                by_level[level] += counts.up_to(point)
-            points.append((point, by_level))
-        points_by_therapy[therapy_id] = points
+        for (_, by_level), count in zip(points_by_therapy[therapy_id], counts.up_to_each(texts),
+                                        strict=True):
+            by_level[level] += count
     return points_by_therapy
 
 
