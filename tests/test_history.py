@@ -95,6 +95,9 @@ def test_no_history_is_remembered_and_firsts_say_since_tracking_began(capsys, cl
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--period", "month",
                        "--format", "txt", "--output", "-")
     assert "History before tracking began not searched for Psilocybin" in out
+    code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--period", "month",
+                       "--format", "html", "--output", "-")
+    assert "tracking began (<code>tracker init</code> backfills it)" in out
     assert "Psilocybin has its first randomised controlled trial since tracking began." in (
         snapshot_events(db_url, "psilocybin"))
 

@@ -469,6 +469,13 @@ def test_a_long_report_lists_the_most_recent_papers_of_each_level_and_says_what_
     assert ("Not listed here, earlier papers by level: Randomised controlled trial 1; "
             "Observational study 5.") in out
     assert out.count('<article class="paper">') == 4
+    # the command in the sentence is set as code, its backticks gone
+    assert "; <code>tracker report --max-listed 0</code> lists them all" in out
+    assert "`" not in out[out.index("Not listed here"):]
+
+    code, out, err = run(capsys, "report", *window, "--format", "md", "--max-listed", "2")
+    assert code == 0, err
+    assert "; `tracker report --max-listed 0` lists them all" in out  # a code span, unescaped
 
     code, _, err = run(capsys, "report", *window, "--max-listed", "-1")
     assert code == 2 and "--max-listed" in err

@@ -55,6 +55,26 @@ def md(text: object) -> str:
     return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
+def code_spans(text: str, fmt: str) -> str:
+    """A sentence of the report's own that names a command between backticks, with the
+    command set as code: <code> in HTML (the rest escaped), a code span in Markdown (the rest
+    escaped by `md`)."""
+    parts = str(text).split("`")
+    if fmt == "html":
+        return Markup("").join(Markup("<code>{}</code>").format(part) if index % 2 else
+                               Markup.escape(part) for index, part in enumerate(parts))
+    return "".join(f"`{part}`" if index % 2 else md_keeping_ends(part)
+                   for index, part in enumerate(parts))
+
+
+def md_keeping_ends(text: str) -> str:
+    """md() of a piece of a sentence, keeping the space at either end that joins it to the
+    next piece."""
+    if not text.strip():
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + md(text) + (" " if text[-1].isspace() else "")
+
+
 def signed(number: int) -> str:
     if number > 0:
         return f"+{number}"
@@ -139,7 +159,9 @@ def environment(cache: TemplateCache | None = None) -> Environment:
         keep_trailing_newline=True,
         finalize=_inert,
     )
-    env.filters.update(md=md, signed=signed, wrap=wrap)
+    env.filters.update(md=md, signed=signed, wrap=wrap,
+                       html_code=lambda text: code_spans(text, "html"),
+                       md_code=lambda text: code_spans(text, "md"))
     env.globals.update(level_summary=level_summary, level_legend=level_legend,
                        source_line=source_line, readable_reason=without_mesh_uis,
                        unlisted_line=unlisted_line)
