@@ -211,3 +211,25 @@ def test_any_level_is_counted_under_its_own_name(db, baseline):
         rebuild_snapshots(session, baseline, until=UNTIL, now=NOW)
         week = load_snapshots(session, ["ketamine"], date(2025, 2, 4), date(2025, 2, 4))
     assert week["ketamine"][0].new_by_level == {level: 1}
+
+
+def test_rct_events_count_trials_not_papers():
+    """Three papers of one registered trial count once toward the RCT milestones, as the
+    report counts trials; a paper in no trial is a trial of its own."""
+    from tracker.evidence.snapshots import Counted, therapy_series
+
+    spans = periods(date(2025, 1, 27), date(2025, 2, 9), "week")
+
+    def rct(day, trials=()):
+        return Counted("ketamine", "rct", day, None, frozenset(trials))
+
+    one_trial = [rct(date(2025, 1, 28), ["NCT04433245"]) for _ in range(3)]
+    alone = [rct(date(2025, 1, 29)) for _ in range(8)]
+    first, second = therapy_series("Ketamine", [*one_trial, *alone], spans, date(2025, 1, 27))
+    assert first["cumulative_by_level"]["rct"] == 11  # the profile still counts papers
+    assert [e["kind"] for e in first["events"]] == ["first_rct"]  # 9 trials: no milestone
+    assert first["events"][0]["count"] == 9
+    later = rct(date(2025, 2, 4))
+    _, second = therapy_series("Ketamine", [*one_trial, *alone, later], spans, date(2025, 1, 27))
+    assert [e["text"] for e in second["events"]] == [
+        "Ketamine now has 10 randomised controlled trials, past the mark of 10."]

@@ -2,6 +2,7 @@
 and trial counts in the report."""
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -135,3 +136,40 @@ def test_report_counts_trials_beside_papers_and_lists_a_trial_once(capsys, env, 
     code, out, _ = run(capsys, "report", "--therapy", "psilocybin", "--since", "2025-03-01",
                        "--until", "2025-03-31", "--format", "md", "--output", "-")
     assert "**Trial NCT04433245** (4 papers)" in out and "role in trial: protocol" in out
+
+
+def test_rct_milestones_in_the_feed_count_trials(capsys, env, tmp_path):
+    """Polled papers are grouped into trials before the snapshots are built, so an evidence
+    event counts a trial's papers once: 11 RCT papers of 9 trials pass no mark of 10."""
+    registered = "Trial registration: ClinicalTrials.gov NCT04433245."
+    same_trial = [
+        make_record(f"9000210{n}", f"Psilocybin in treatment-resistant depression: analysis {n} "
+                    "of a randomized controlled trial", date(2025, 3, 3 + n), types=(RCT,),
+                    author="Goodwin", abstract="Treatment-resistant depression. " + registered)
+        for n in range(3)]
+    others = [
+        make_record(f"900022{n:02d}", f"Psilocybin dose {n} in treatment-resistant depression: a "
+                    "randomized controlled trial", date(2025, 3, 10 + n), types=(RCT,),
+                    author=f"Author{n}", abstract="Patients with treatment-resistant depression.")
+        for n in range(8)]
+    env.add_records([*same_trial, *others])
+    assert run(capsys, "init", "--skip-references")[0] == 0
+    code, _, err = run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-03-31")
+    assert code == 0, err
+
+    def event_titles() -> list[str]:
+        out = tmp_path / "feeds"
+        code, _, err = run(capsys, "feed", "--since", "2025-03-01", "--until", "2025-04-30",
+                           "--out", str(out))
+        assert code == 0, err
+        return re.findall(r"<title>(Psilocybin (?:has|now has)[^<]*)</title>",
+                          (out / "psilocybin.xml").read_text())
+
+    assert event_titles() == ["Psilocybin has its first randomised controlled trial."]
+    env.add_records([make_record("90002300", "Psilocybin against placebo in treatment-resistant "
+                                 "depression: a randomized controlled trial", date(2025, 4, 2),
+                                 types=(RCT,), author="Later")])
+    code, _, err = run(capsys, "poll", "--therapy", "psilocybin", "--until", "2025-04-30")
+    assert code == 0, err
+    assert "Psilocybin now has 10 randomised controlled trials, past the mark of 10." in (
+        event_titles())

@@ -17,7 +17,8 @@ Events, each {kind, level?, text, count}:
     first_rct                  the therapy's first randomised controlled trial
     first_systematic_review    its first systematic review / meta-analysis
     systematic_reviews_doubled the count reached 2x, 4x, ... the baseline count (or the first one)
-    rct_milestone              the RCT count reached 10, 25, 50 or 100
+    rct_milestone              the count of RCTs reached 10, 25, 50 or 100 (trials: the papers of
+                               one trial count once, as in the report)
     retractions                N of its papers were retracted in the period
 """
 
@@ -44,6 +45,8 @@ from tracker.store import (
     Snapshot,
     Therapy,
     TherapyPaper,
+    Trial,
+    TrialPaper,
     rows_in_batches,
 )
 
@@ -84,6 +87,7 @@ class Counted:
     level: str
     entered: date
     retracted_on: date | None  # None: not retracted
+    trials: frozenset[str] = frozenset()  # keys of the trials it reports; none: its own trial
 
 
 def rebuild_snapshots(
@@ -128,11 +132,16 @@ def therapy_series(
     cumulative = Counter(p.level for p in counted if p.entered < start)
     baseline_reviews = cumulative[REVIEW]
     retracted_dates = sorted(p.retracted_on for p in papers if p.retracted_on is not None)
+    trials = RctTrials()
+    trials.add(p for p in counted if p.entered < start)
     rows = []
     for first, last in spans:
-        new = Counter(p.level for p in counted if first <= p.entered <= last)
+        entering = [p for p in counted if first <= p.entered <= last]
+        new = Counter(p.level for p in entering)
         before = Counter(cumulative)
+        trials_before = trials.count
         cumulative.update(new)
+        trials.add(entering)
         retracted_now = sum(1 for d in retracted_dates if first <= d <= last)
         rows.append({
             "period_start": first,
@@ -140,9 +149,41 @@ def therapy_series(
             "new_by_level": _ordered(new),
             "cumulative_by_level": _ordered(cumulative),
             "retracted": sum(1 for d in retracted_dates if d <= last),
-            "events": events(name, before, cumulative, baseline_reviews, retracted_now),
+            # RCT events count trials, as the report's do: a trial's papers count once
+            "events": events(name, with_trials(before, trials_before),
+                             with_trials(cumulative, trials.count), baseline_reviews,
+                             retracted_now),
         })
     return rows
+
+
+def with_trials(profile: Counter, trials: int) -> Counter:
+    """A profile whose RCT count is of trials rather than papers."""
+    counted = Counter(profile)
+    counted[RCT] = trials
+    return counted
+
+
+class RctTrials:
+    """Distinct randomised controlled trials among papers added so far: a paper counts as the
+    trials it reports, or as a trial of its own when it reports none (the report's rule)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.alone = 0
+
+    def add(self, papers: Iterable[Counted]) -> None:
+        for paper in papers:
+            if paper.level != RCT:
+                continue
+            if paper.trials:
+                self.keys |= paper.trials
+            else:
+                self.alone += 1
+
+    @property
+    def count(self) -> int:
+        return len(self.keys) + self.alone
 
 
 HISTORY_EVENTS = ("first_rct", "first_systematic_review")
@@ -226,11 +267,17 @@ def _counted_papers(session: Session) -> list[Counted]:
     ).all()
     retracted = {row.id: row for row in rows if row.retracted}
     when = _retraction_dates(session, retracted)
+    trials: dict[int, set[str]] = defaultdict(set)
+    for paper_id, key in session.execute(  # the trials tables are few rows: read whole
+        select(TrialPaper.paper_id, Trial.key).join(Trial, Trial.id == TrialPaper.trial_id)
+    ):
+        trials[paper_id].add(key)
     return [
         Counted(
             therapy_id=row.therapy_id, level=row.level,
             entered=row.entrez_date or row.pubmed_date or local_day(row.first_seen_at),
             retracted_on=when.get(row.id) if row.retracted else None,
+            trials=frozenset(trials.get(row.id, ())),
         )
         for row in rows
     ]

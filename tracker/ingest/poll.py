@@ -180,8 +180,9 @@ def poll(
             raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
         raise
     with db.session() as session:  # the evidence profile over time follows what was stored
-        rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
         rebuild_trials(session, now=now())  # papers of one trial grouped, with their roles
+        # after the trials: the snapshots' RCT events count trials
+        rebuild_snapshots(session, baseline, period=period, until=max(p.end for p in plans))
     return summary
 
 

@@ -254,8 +254,8 @@ def refresh(
             raise type(exc)(f"{exc} (run {run_id} recorded as failed)") from exc
         raise
     with db.session() as session:  # levels and retractions changed: so did the profile
+        rebuild_trials(session, now=now())  # first: the snapshots' RCT events count trials
         snapshots.rebuild_snapshots(session, baseline, period=period, until=until)
-        rebuild_trials(session, now=now())
     return summary
 
 
