@@ -197,7 +197,7 @@ def chart_svg(report: Report, section, used, top: int, ticks: list[date]) -> str
     return ENV.get_template("chart.svg.j2").render(
         width=WIDTH_UNITS, height=HEIGHT_UNITS, left=frame.left, right=PLOT_RIGHT,
         top=PLOT_TOP, bottom=PLOT_BOTTOM, tick=TICK, font_size=FONT_SIZE,
-        period=(period[0], max(period[1] - period[0], 0.5)),
+        period=(period[0], max(period[1] - period[0], 1.5)),  # a short period stays visible
         baseline=baseline if frame.left <= baseline <= PLOT_RIGHT else None,
         areas=[(LEVEL_COLOURS.get(level, "#777"), path) for level, path in
                stacked_areas(frame, points, [info.value for info in used])],
