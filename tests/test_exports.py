@@ -173,6 +173,19 @@ def test_report_exports_through_the_cli(capsys, monkeypatch, eutils_server, db_u
           "--output", str(path)])
     library = bibtexparser.parse_file(str(path))
     assert [e.key for e in library.entries] == ["pmid90000901"]
+    # every export says how far the period's data reaches, as the report does: only
+    # esketamine was polled, so not for every therapy the report covers
+    scope = ("Papers of 2025-06-01 to 2025-06-30. Data complete through: not polled yet for "
+             "every therapy shown.")
+    assert scope in entry["notes"]
+    assert [c.comment for c in library.comments] == [f"trd-tracker report. {scope}"]
+    capsys.readouterr()
+    main(["report", "--since", "2025-06-01", "--until", "2025-07-31", "--therapy", "esketamine",
+          "--format", "csv", "--output", "-"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert "90000901" in [r["pmid"] for r in rows]
+    # July is not polled: later papers of the period may still come
+    assert {r["data_complete_through"] for r in rows} == {"2025-06-30"}
 
 
 def test_demo_records_say_so_in_every_export(report):
@@ -188,3 +201,12 @@ def test_identifiers_cannot_break_out_of_a_bibtex_field():
     from tracker.report.exports import verbatim
 
     assert verbatim("10.1/a}b{c\\d\n") == "10.1/a%7Db%7Bc%5Cd"
+
+
+def test_an_unpolled_period_says_so_in_every_export(report):
+    """Papers stored without a poll: no export claims the period's data is complete."""
+    (row,) = csv.DictReader(io.StringIO(export(report, "csv")))
+    assert row["data_complete_through"] == "not polled"
+    (entry,) = rispy.loads(export(report, "ris"))
+    assert "Data complete through: not polled yet for every therapy shown." in entry["notes"][-1]
+    assert "not polled yet" in bibtexparser.parse_string(export(report, "bib")).comments[0].comment

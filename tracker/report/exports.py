@@ -17,6 +17,7 @@ from bibtexparser import middlewares, model
 
 from tracker.report.build import PaperItem, Report
 from tracker.report.citation import date_parts
+from tracker.report.coverage_view import coverage_line
 from tracker.text import formula_safe, one_line, printable
 
 DEMO_NOTE = "DEMO DATA: a synthetic demonstration record, not a real PubMed paper."
@@ -25,6 +26,7 @@ CSV_COLUMNS = (
     "issn", "pub_date", "create_date", "doi", "level", "level_label", "level_source",
     "level_confidence", "level_reason", "design", "sample_size", "trial_ids", "therapies",
     "therapy_names", "inclusion", "exclusion_reason", "mesh", "pubmed_url", "is_demo",
+    "data_complete_through",
 )
 
 
@@ -52,13 +54,27 @@ def notices_by_paper(report: Report) -> dict[str, list[str]]:
     return found
 
 
+def completeness(report: Report) -> str:
+    """The period an export lists and how far its PubMed data reaches, as the report says it:
+    a file read on its own still tells whether later papers of the period may yet come."""
+    return (f"Papers of {report.since.isoformat()} to {report.until.isoformat()}. "
+            f"{coverage_line(report)}")
+
+
+def complete_through(report: Report) -> str:
+    covered = report.coverage
+    if covered is None or covered.polled_through is None:
+        return "not polled"
+    return covered.polled_through.isoformat()
+
+
 def level_note(paper: PaperItem) -> str:
     return f"Evidence level: {paper.level_label} (from {paper.provenance})"
 
 
 # --- RIS ----------------------------------------------------------------------------------------
 
-def ris_entry(paper: PaperItem, notices: list[str]) -> dict:
+def ris_entry(paper: PaperItem, notices: list[str], scope: str | None = None) -> dict:
     year, month, day = date_parts(paper.pub_date)
     start, end = page_range(paper.pages)
     entry: dict = {"type_of_reference": "JOUR", "title": one_line(paper.title),
@@ -77,7 +93,7 @@ def ris_entry(paper: PaperItem, notices: list[str]) -> dict:
     entry["urls"] = [paper.pubmed_url]
     entry["keywords"] = [*map(one_line, paper.therapy_names or paper.therapies),
                          paper.level_label]
-    notes = [level_note(paper), *notices]
+    notes = [level_note(paper), *notices, *([scope] if scope else [])]
     if paper.is_demo:
         notes.insert(0, DEMO_NOTE)
     entry["notes"] = [one_line(n) for n in notes]
@@ -92,9 +108,11 @@ class RisWriter(rispy.RisWriter):
 
 
 def to_ris(report: Report) -> str:
-    """RIS records (TY JOUR ... ER) that Zotero and EndNote import; one per paper."""
+    """RIS records (TY JOUR ... ER) that Zotero and EndNote import; one per paper. RIS has no
+    place for the file as a whole, so each record's notes say how complete its period is."""
     notices = notices_by_paper(report)
-    entries = [ris_entry(p, notices.get(p.pmid, [])) for p in report.papers]
+    scope = completeness(report)
+    entries = [ris_entry(p, notices.get(p.pmid, []), scope) for p in report.papers]
     return rispy.dumps(entries, implementation=RisWriter) if entries else ""
 
 
@@ -141,10 +159,13 @@ def identifiers(paper: PaperItem) -> list[model.Field]:
 
 
 def to_bibtex(report: Report) -> str:
-    """@article entries keyed pmidNNN; prose LaTeX-encoded so BibTeX reads it, ids verbatim."""
+    """@article entries keyed pmidNNN; prose LaTeX-encoded so BibTeX reads it, ids verbatim.
+    A leading @comment says how complete the period is (reference managers skip it)."""
     notices = notices_by_paper(report)
     papers = report.papers
-    library = bibtexparser.Library([bib_entry(p, notices.get(p.pmid, [])) for p in papers])
+    library = bibtexparser.Library([
+        model.ExplicitComment(f"trd-tracker report. {completeness(report)}"),
+        *(bib_entry(p, notices.get(p.pmid, [])) for p in papers)])
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(library)
     for entry, paper in zip(encoded.entries, papers, strict=True):
         for field in identifiers(paper):
@@ -159,7 +180,7 @@ def cell(value: object) -> str:
     return formula_safe("" if value is None else printable(str(value)))
 
 
-def csv_row(p: PaperItem) -> dict[str, object]:
+def csv_row(p: PaperItem, complete: str = "") -> dict[str, object]:
     year, _month, _day = date_parts(p.pub_date)
     return {
         "pmid": p.pmid, "title": one_line(p.title), "abstract": printable(p.abstract or ""),
@@ -172,17 +193,19 @@ def csv_row(p: PaperItem) -> dict[str, object]:
         "therapies": " ".join(p.therapies), "therapy_names": "; ".join(p.therapy_names),
         "inclusion": p.inclusion, "exclusion_reason": p.exclusion_reason,
         "mesh": "; ".join(p.mesh), "pubmed_url": p.pubmed_url,
-        "is_demo": "yes" if p.is_demo else "no",
+        "is_demo": "yes" if p.is_demo else "no", "data_complete_through": complete,
     }
 
 
 def to_csv(report: Report) -> str:
-    """One row per paper with the columns screening tools import (title, abstract, authors...)."""
+    """One row per paper with the columns screening tools import (title, abstract, authors...),
+    and on each the day the period's PubMed data is complete through (or "not polled")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
+    complete = complete_through(report)
     for paper in report.papers:
-        row = csv_row(paper)
+        row = csv_row(paper, complete)
         writer.writerow(cell(row[column]) for column in CSV_COLUMNS)
     return buffer.getvalue()
 
