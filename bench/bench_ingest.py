@@ -12,7 +12,7 @@ index does not hold every stored paper). A stage's clock starts after its import
 short of creating the scratch schema; everything else it does is counted.
 
     python bench/bench_ingest.py [--records 10000] [--memory-records 40000] [--batch 200]
-                                 [--db sqlite|postgresql|both]
+                                 [--runs 3] [--db sqlite|postgresql|both]
 
 PostgreSQL: a scratch database is created (and dropped) on the server --postgres-url names
 (default: TRACKER_TEST_POSTGRES_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
@@ -260,6 +260,8 @@ def main() -> None:
     parser.add_argument("--memory-records", type=int, default=40_000,
                         help="the larger ingest whose peak memory is compared (0: skip)")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3,
+                        help="rounds of the stages, interleaved; each stage's fastest counts")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite",
                         help="backend(s) for the end-to-end stages")
     parser.add_argument("--postgres-url", default=os.environ.get(
@@ -285,10 +287,18 @@ def main() -> None:
                 ("naive", f"naive: Bio.Entrez.read + ORM row by row, {name}", backend),
             ]
         figures = {}
+        # rounds interleaved, the fastest of each stage kept: a shared machine's slow moments
+        # then fall on the tracker and on its anchors alike
+        for _ in range(max(1, args.runs)):
+            for name, _label, backend in stages:
+                measured = run_stage_on(name, path, args.batch, backend, args.postgres_url)
+                assert measured["n"] == args.records, f"{name} counted {measured['n']} records"
+                best = figures.get((name, backend))
+                if best is None or measured["rate"] > best["rate"]:
+                    figures[name, backend] = measured
+        print(f"(each stage: the fastest of {max(1, args.runs)} interleaved rounds)")
         for name, label, backend in stages:
-            figures[name, backend] = measured = run_stage_on(name, path, args.batch, backend,
-                                                             args.postgres_url)
-            assert measured["n"] == args.records, f"{name} counted {measured['n']} records"
+            measured = figures[name, backend]
             print(f"{label:<52}{measured['rate']:>12,.0f}{measured['seconds']:>10.1f}"
                   f"{measured['peak_mb']:>10.0f}", flush=True)
         floor, parse = figures["floor", "sqlite"], figures["parse", "sqlite"]
