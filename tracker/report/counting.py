@@ -147,18 +147,20 @@ class Trend:
 class DailyCounts:
     """Counted papers of one therapy and level by day, summed up to any day by bisection: a
     report's ranges and trend points are sums over days, taken here from one read. Days are
-    ISO text, which sorts as the days do: the rows' days are never parsed."""
+    kept as the database returns them (ISO text on SQLite, which sorts as the days do; dates
+    on PostgreSQL), and the days asked about are put the same way (DayKeys): no row's day is
+    parsed or formatted."""
 
-    def __init__(self, per_day: dict[str, int]) -> None:
+    def __init__(self, per_day: dict) -> None:
         self.days = sorted(per_day)
         self.totals = list(accumulate(per_day[day] for day in self.days))
 
-    def up_to(self, day: str) -> int:
+    def up_to(self, day) -> int:
         """Papers created on or before `day`."""
         index = bisect_right(self.days, day)
         return self.totals[index - 1] if index else 0
 
-    def up_to_each(self, days: list[str]) -> list[int]:
+    def up_to_each(self, days: list) -> list[int]:
         """up_to for each of the ascending `days`, in one walk."""
         found, index, last = [], 0, len(self.days)
         for day in days:
@@ -168,9 +170,17 @@ class DailyCounts:
         return found
 
 
-def iso_day(value) -> str:
-    """A day as the database returns it (text on SQLite, a date on PostgreSQL) as ISO text."""
-    return value[:10] if isinstance(value, str) else value.isoformat()
+class DayKeys:
+    """Days put as the database returned them: ISO text or dates."""
+
+    def __init__(self, sample: object) -> None:
+        self.text = isinstance(sample, str)
+
+    def key(self, day: date):
+        return day.isoformat() if self.text else day
+
+    def day(self, key) -> date:
+        return date.fromisoformat(key[:10]) if self.text else key
 
 
 def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
@@ -183,10 +193,11 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     link source, counted_sources), and every range and period is summed from those here:
     a key column per range made SQLite's grouping several times slower. The papers in trials,
     few, are read as rows."""
-    day = type_coerce(created_day(), String)  # read as it comes: compared as ISO text
+    day = type_coerce(created_day(), String)  # read as it comes (DailyCounts)
     level = level_key().label("level_key")
-    per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    per_day: dict[tuple[str, str], dict] = defaultdict(dict)
     connection = session.connection()  # plain rows: no ORM row processing for many groups
+    sample = None
     for therapy, query in counted_sources(therapy_ids, doubtful):
         key, by_day = None, {}
         for therapy_id, level_value, day_value, count in connection.execute(
@@ -196,26 +207,28 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
             if key != (therapy_id, level_value):  # rows mostly come grouped: one lookup each
                 key = (therapy_id, level_value)
                 by_day = per_day[key]
-            text = iso_day(day_value)
-            by_day[text] = by_day.get(text, 0) + count
+            by_day[day_value] = by_day.get(day_value, 0) + count
+            sample = day_value
+    keys = DayKeys(sample)
     daily = {key: DailyCounts(by_day) for key, by_day in per_day.items()}
     first = min((counts.days[0] for counts in daily.values()), default=None)
-    first = date.fromisoformat(first) if first else None
-    bounds = {name: (None if start is None else (start - timedelta(days=1)).isoformat(),
-                     end.isoformat()) for name, (start, end) in ranges.items()}
+    first = keys.day(first) if first is not None else None
+    bounds = {name: (None if start is None else keys.key(start - timedelta(days=1)),
+                     keys.key(end)) for name, (start, end) in ranges.items()}
     papers = {t: {name: empty() for name in ranges} for t in therapy_ids}
     for (therapy_id, level_value), counts in daily.items():
         for name, (before, end) in bounds.items():
             papers[therapy_id][name][level_value] += (
-                counts.up_to(end) - (counts.up_to(before) if before else 0))
+                counts.up_to(end) - (counts.up_to(before) if before is not None else 0))
     trials = trial_counts(session, therapy_ids, doubtful, ranges, papers)
     if trend is None:
         return papers, trials, first, {}
-    return papers, trials, first, trend_points(therapy_ids, trend, first, daily)
+    return papers, trials, first, trend_points(therapy_ids, trend, first, daily, keys)
 
 
 def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
-                 daily: dict[tuple[str, str], DailyCounts]) -> dict[str, list[tuple[date, dict]]]:
+                 daily: dict[tuple[str, str], DailyCounts],
+                 keys: DayKeys) -> dict[str, list[tuple[date, dict]]]:
     """Per therapy, the cumulative counts by level at the trend's start and at the end of each
     period up to its last day."""
     start = trend.start
@@ -223,10 +236,10 @@ def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
         start = first
     days = [start] + [last for _, last in periods(start, trend.until, trend.period)
                       if last != start]
-    texts = [day.isoformat() for day in days]
+    asked = [keys.key(day) for day in days]
     points_by_therapy = {t: [(day, empty()) for day in days] for t in therapy_ids}
     for (therapy_id, level), counts in daily.items():
-        for (_, by_level), count in zip(points_by_therapy[therapy_id], counts.up_to_each(texts),
+        for (_, by_level), count in zip(points_by_therapy[therapy_id], counts.up_to_each(asked),
                                         strict=True):
             by_level[level] += count
     return points_by_therapy
