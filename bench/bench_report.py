@@ -102,10 +102,11 @@ def fill(url: str, size: int) -> None:
                       "paper_id": paper_ids[str(30_000_000 + number)], "first_found_at": now}
                      for number in numbers]
             session.execute(insert(TherapyPaper), links)
-    if db.engine.dialect.name == "postgresql":  # as autovacuum soon does after a bulk load
-        with db.engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+    if db.engine.dialect.name == "postgresql":
+        # as autovacuum soon does after a bulk load (PostgreSQL 13 on vacuums after inserts
+        # too): statistics, and the visibility map that lets a count read only the index
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     db.refresh_statistics()  # SQLite: as the end of every poll does
     db.dispose()
 
