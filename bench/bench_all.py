@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ratios import INFORMATIONAL  # noqa: E402
+from ratios import INFORMATIONAL, compile_tracker  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BUDGET_SECONDS = 15 * 60
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="",
                         help="comma-separated parts of bench names to run (default: all)")
     args = parser.parse_args(argv)
+    compile_tracker()  # the bytecode an installed copy has
     started = time.perf_counter()
     failed, walls = [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import scratch_postgres  # noqa: E402
-from ratios import INFORMATIONAL, ratio_line  # noqa: E402
+from ratios import INFORMATIONAL, compile_tracker, ratio_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKER = str(Path(sys.executable).with_name("tracker"))
@@ -152,6 +152,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
+    compile_tracker()  # the bytecode an installed copy has
     sizes = sorted(int(s) for s in args.sizes.split(","))
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     startup = min(run_cli([TRACKER, "--help"], dict(os.environ))[0] for _ in range(5))
