@@ -29,7 +29,7 @@ HOSTILE = 'Deep TMS <script>alert("xss")</script><img src=x onerror="alert(\'img
 
 
 @pytest.fixture
-def report_file(db, baseline, tmp_path):
+def report(db, baseline):
     records = [
         PaperRecord(
             pmid="42000001", title=HOSTILE, entrez_date=date(2025, 5, 20),
@@ -51,8 +51,12 @@ def report_file(db, baseline, tmp_path):
                        run_id=None, now=NOW)
         mark_searched(session, [t.id for t in baseline.therapies], date(2025, 1, 28), NOW.date())
     with db.session() as session:
-        report = build_report(session, baseline, since=date(2025, 5, 19), until=date(2025, 5, 25),
-                              generated_at=NOW)
+        return build_report(session, baseline, since=date(2025, 5, 19), until=date(2025, 5, 25),
+                            generated_at=NOW)
+
+
+@pytest.fixture
+def report_file(report, tmp_path):
     return render.write(report, "html", None, tmp_path / "reports")
 
 
@@ -152,3 +156,33 @@ def test_pathway_rows_fit_a_phone_and_say_not_polled(browser, report_file):
     wrap = page.locator("table.pathways").locator("xpath=..")
     assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.close()
+
+
+def test_chart_labels_of_large_counts_stay_inside_the_drawing(browser, report, tmp_path):
+    """A therapy with thousands of papers: its y labels ("10,000") are measured in Chromium
+    and lie wholly inside the chart, as do the dates under it."""
+    import re
+    from base64 import b64decode
+    from dataclasses import replace
+
+    from tracker.report.build import TrendPoint
+    from tracker.report.charts import trend_charts
+
+    big = replace(report.therapies[0], trend=(
+        TrendPoint(date(2016, 1, 4), {"rct": 10}), TrendPoint(date(2021, 6, 7), {"rct": 5300}),
+        TrendPoint(date(2025, 5, 25), {"rct": 12000})))
+    chart = trend_charts(replace(report, therapies=(big,))).charts[0]
+    svg = tmp_path / "chart.svg"
+    svg.write_bytes(b64decode(chart.uri.split(",", 1)[1]))
+    assert "10,000" in re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text())
+    page = browser.new_page(viewport={"width": 600, "height": 400})
+    page.goto(svg.as_uri())
+    boxes = page.evaluate("""() => {
+        const root = document.documentElement.viewBox.baseVal;
+        return [...document.querySelectorAll('text')].map(t => {
+            const b = t.getBBox();
+            return [t.textContent, b.x, b.x + b.width, root.width];
+        });
+    }""")
+    page.close()
+    assert boxes and all(left >= 0 and right <= width for _, left, right, width in boxes), boxes
