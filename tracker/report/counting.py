@@ -10,6 +10,7 @@ report lists are loaded as objects (listed_in_window ranks them in SQL; papers_b
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -149,11 +150,12 @@ class DailyCounts:
     report's ranges and trend points are sums over days, taken here from one read. Days are
     kept as the database returns them (ISO text on SQLite, which sorts as the days do; dates
     on PostgreSQL), and the days asked about are put the same way (DayKeys): no row's day is
-    parsed or formatted."""
+    parsed or formatted. A day may come more than once (from each link source)."""
 
-    def __init__(self, per_day: dict) -> None:
-        self.days = sorted(per_day)
-        self.totals = list(accumulate(per_day[day] for day in self.days))
+    def __init__(self, days: list, counts: list[int]) -> None:
+        pairs = sorted(zip(days, counts, strict=True))
+        self.days = [day for day, _ in pairs]
+        self.totals = list(accumulate(count for _, count in pairs))
 
     def up_to(self, day) -> int:
         """Papers created on or before `day`."""
@@ -196,28 +198,20 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     link source, counted_sources), and every range and period is summed from those here:
     a key column per range made SQLite's grouping several times slower. The papers in trials,
     few, are read as rows."""
-    day = type_coerce(created_day(), String)  # read as it comes (DailyCounts)
-    level = level_key().label("level_key")
-    per_day: dict[tuple[str, str], dict] = defaultdict(dict)
-    connection = session.connection()  # plain rows: no ORM row processing for many groups
+    connection = session.connection()  # plain rows: no ORM row processing
     if connection.dialect.name == "postgresql":
         # a long history is one group per therapy, level and day: grouped in memory rather
         # than spilled to disk (4 MB, PostgreSQL's default, spilled at 100,000 papers)
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{GROUPING_MEMORY}'")
-    sample = None
-    for therapy, query in counted_sources(therapy_ids, doubtful):
-        key, by_day = None, {}
-        for therapy_id, level_value, day_value, count in connection.execute(
-            query.add_columns(therapy.label("therapy_id"), level, day.label("day"), func.count())
-            .group_by(therapy, level, "day")
-        ):
-            if key != (therapy_id, level_value):  # rows mostly come grouped: one lookup each
-                key = (therapy_id, level_value)
-                by_day = per_day[key]
-            by_day[day_value] = by_day.get(day_value, 0) + count
-            sample = day_value
+    lists: dict[tuple[str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
+    for therapy_id, level_value, days, counts in days_by_level(connection, therapy_ids,
+                                                                doubtful):
+        kept_days, kept_counts = lists[therapy_id, level_value]
+        kept_days += days
+        kept_counts += counts
+    sample = next((days[0] for days, _ in lists.values() if days), None)
     keys = DayKeys(sample)
-    daily = {key: DailyCounts(by_day) for key, by_day in per_day.items()}
+    daily = {key: DailyCounts(*both) for key, both in lists.items()}
     first = min((counts.days[0] for counts in daily.values()), default=None)
     first = keys.day(first) if first is not None else None
     bounds = {name: (None if start is None else keys.key(start - timedelta(days=1)),
@@ -231,6 +225,28 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     if trend is None:
         return papers, trials, first, {}
     return papers, trials, first, trend_points(therapy_ids, trend, first, daily, keys)
+
+
+def days_by_level(connection, therapy_ids: list[str], doubtful: Iterable[int]):
+    """(therapy, level, days, counts) of the counted papers, per link source: the counts per
+    therapy, level and day, each (therapy, level)'s gathered into two arrays by the database
+    (array_agg; SQLite's json_group_array), so a long history comes back as about a hundred
+    rows rather than a row per day."""
+    day = type_coerce(created_day(), String)  # read as it comes (DailyCounts)
+    level = level_key().label("level_key")
+    if connection.dialect.name == "postgresql":
+        gather, unpack = func.array_agg, list
+    else:
+        gather, unpack = func.json_group_array, json.loads
+    for therapy, query in counted_sources(therapy_ids, doubtful):
+        per_day = (query.add_columns(therapy.label("therapy_id"), level, day.label("day"),
+                                     func.count().label("papers"))
+                   .group_by(therapy, level, "day").subquery())
+        for therapy_id, level_value, days, counts in connection.execute(
+            select(per_day.c.therapy_id, per_day.c.level_key, gather(per_day.c.day),
+                   gather(per_day.c.papers)).group_by(per_day.c.therapy_id, per_day.c.level_key)
+        ):
+            yield therapy_id, level_value, unpack(days), unpack(counts)
 
 
 def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
