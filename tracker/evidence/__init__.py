@@ -86,6 +86,7 @@ from tracker.evidence.trials import (
     group_trials,
     rebuild_trials,
     role_of,
+    trial_keys,
     trial_memberships,
 )
 
@@ -147,6 +148,7 @@ __all__ = [
     "sample_size",
     "screen",
     "screen_links",
+    "trial_keys",
     "trial_memberships",
     "trial_registry_ids",
     "worded_for_history",

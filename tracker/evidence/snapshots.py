@@ -38,6 +38,7 @@ from tracker.clock import local_day, utc_now
 from tracker.evidence.coverage import coverage
 from tracker.evidence.levels import LEVELS_BY_RANK, Level
 from tracker.evidence.notice_links import WITHDRAWING
+from tracker.evidence.trials import trial_keys
 from tracker.store import (
     NoticeLink,
     Paper,
@@ -45,8 +46,6 @@ from tracker.store import (
     Snapshot,
     Therapy,
     TherapyPaper,
-    Trial,
-    TrialPaper,
     rows_in_batches,
 )
 
@@ -267,11 +266,7 @@ def _counted_papers(session: Session) -> list[Counted]:
     ).all()
     retracted = {row.id: row for row in rows if row.retracted}
     when = _retraction_dates(session, retracted)
-    trials: dict[int, set[str]] = defaultdict(set)
-    for paper_id, key in session.execute(  # the trials tables are few rows: read whole
-        select(TrialPaper.paper_id, Trial.key).join(Trial, Trial.id == TrialPaper.trial_id)
-    ):
-        trials[paper_id].add(key)
+    trials = trial_keys(session)
     return [
         Counted(
             therapy_id=row.therapy_id, level=row.level,

@@ -14,7 +14,7 @@ the stored papers, so it is idempotent and re-runs offline.
     role_of(title, publication_types)  -> Role
     group_trials(papers)               -> list[TrialGroup]   (pure)
     rebuild_trials(session, now)       -> counts             (store)
-    trial_keys(session)                -> paper id -> trial key, for counting
+    trial_keys(session)                -> paper id -> its trials' keys, for counting
 """
 
 from __future__ import annotations
@@ -250,9 +250,12 @@ def trial_memberships(session: Session, paper_ids: Iterable[int]) -> dict[int, T
     return found
 
 
-def count_trials(paper_levels: Iterable[tuple[int, str]], keys: dict[int, str]) -> dict[str, int]:
-    """Distinct trials per level: a trial counts once at each level one of its papers has."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    for paper_id, level in paper_levels:
-        seen[level].add(keys.get(paper_id, f"paper:{paper_id}"))
-    return {level: len(trials) for level, trials in seen.items()}
+def trial_keys(session: Session) -> dict[int, set[str]]:
+    """Paper id -> the keys of the trials it reports, for counting trials; a paper in none is
+    absent (a trial of its own). The trials tables are few rows: read whole."""
+    keys: dict[int, set[str]] = defaultdict(set)
+    for paper_id, key in session.execute(
+        select(TrialPaper.paper_id, Trial.key).join(Trial, Trial.id == TrialPaper.trial_id)
+    ):
+        keys[paper_id].add(key)
+    return keys

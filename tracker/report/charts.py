@@ -17,6 +17,7 @@ from datetime import date
 
 from tracker.errors import ConfigError
 from tracker.report.build import Report
+from tracker.report.formats import ENV
 
 # one colour per level, strongest evidence darkest; colour-blind-safe (Okabe-Ito plus greys)
 LEVEL_COLOURS = {
@@ -55,7 +56,6 @@ class TrendCharts:
 
 
 CHART_SCALES = ("own", "shared")
-WIDTH, HEIGHT = 3.6, 2.3  # inches: 346 x 221 CSS px, text stays readable from phone to desktop
 
 
 def drawn(section) -> bool:
@@ -101,9 +101,10 @@ def steps(trend, window: tuple[date, date] | None = None) -> list:
                   key=lambda p: p.day)
 
 
-# The drawing in SVG user units (points: 259.2 x 165.6 shows as 346 x 221 CSS px), the plot's
-# margins as fractions of it; the left margin grows to fit the longest y label.
-WIDTH_UNITS, HEIGHT_UNITS = WIDTH * 72, HEIGHT * 72
+# The drawing in SVG user units (points: 259.2 x 165.6 shows as 346 x 221 CSS px, text readable
+# from phone to desktop), the plot's margins as fractions of it; the left margin grows to fit
+# the longest y label.
+WIDTH_UNITS, HEIGHT_UNITS = 259.2, 165.6
 PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 0.93 * WIDTH_UNITS, 0.05 * HEIGHT_UNITS, 0.76 * HEIGHT_UNITS
 FONT_SIZE = 10
 DIGIT_WIDTH = 0.64 * FONT_SIZE  # a digit's advance in common sans-serif fonts, at most
@@ -186,8 +187,6 @@ def stacked_areas(frame: Frame, points: list, levels: list[str]) -> list[tuple[s
 
 def chart_svg(report: Report, section, used, top: int, ticks: list[date]) -> str:
     """One therapy's stacked cumulative counts by level, dates under its own axis."""
-    from tracker.report.formats import ENV
-
     points = steps(section.trend, (report.since, report.until))
     counts = y_ticks(max(1, top) * 1.1)
     labels = [f"{count:,}" for count in counts]

@@ -31,13 +31,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, load_only
 
-from tracker.evidence import LEVELS_BY_RANK, Level, periods
+from tracker.evidence import LEVELS_BY_RANK, Level, periods, trial_keys
 from tracker.store import (
     DuplicateLink,
     Paper,
     TherapyPaper,
-    Trial,
-    TrialPaper,
     batches,
     rows_in_batches,
     scalars_in_batches,
@@ -172,9 +170,6 @@ class DailyCounts:
         return found
 
 
-GROUPING_MEMORY = "32MB"  # for the day counts' grouping, this transaction only
-
-
 class DayKeys:
     """Days put as the database returned them: ISO text or dates."""
 
@@ -186,6 +181,9 @@ class DayKeys:
 
     def day(self, key) -> date:
         return date.fromisoformat(key[:10]) if self.text else key
+
+
+GROUPING_MEMORY = "32MB"  # for the day counts' grouping, this transaction only
 
 
 def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[int],
@@ -273,22 +271,18 @@ def trial_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[in
     """Per therapy and range, distinct trials by level: the trials of the counted papers in
     trials plus every counted paper in none (the papers counts less those in a trial).
     The trials' papers are read first, so only they are looked up among the counted ones."""
-    trial_keys: dict[int, set[str]] = defaultdict(set)
-    for paper_id, key in session.execute(
-        select(TrialPaper.paper_id, Trial.key).join(Trial, Trial.id == TrialPaper.trial_id)
-    ):
-        trial_keys[paper_id].add(key)
+    keys_of = trial_keys(session)
     in_trials: dict[tuple, tuple[set, set]] = defaultdict(lambda: (set(), set()))
     for therapy, query in counted_sources(therapy_ids, doubtful):
         for therapy_id, level, paper_day, paper_id in rows_in_batches(
             session, lambda batch, therapy=therapy, query=query: query.add_columns(
                 therapy, level_key(), created_day(), Paper.id).where(Paper.id.in_(batch)),
-            sorted(trial_keys),
+            sorted(keys_of),
         ):
             for name, (start, end) in ranges.items():
                 if (start is None or paper_day >= start) and paper_day <= end:
                     keys, members = in_trials[therapy_id, name, level]
-                    keys.update(trial_keys[paper_id])
+                    keys.update(keys_of[paper_id])
                     members.add(paper_id)
     trials = {t: {name: dict(by_level) for name, by_level in by_range.items()}
               for t, by_range in papers.items()}

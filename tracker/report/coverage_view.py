@@ -17,12 +17,20 @@ def period_name(report: Report) -> str:
     return f"{report.unit} {report.label}: "
 
 
-def coverage_line(report: Report) -> str:
-    """The sentence near the top: how far the data reaches."""
+def complete_through(report: Report) -> str:
+    """The day the report's data is complete through, or "not polled"."""
     covered = report.coverage
     if covered is None or covered.polled_through is None:
+        return NOT_POLLED
+    return covered.polled_through.isoformat()
+
+
+def coverage_line(report: Report) -> str:
+    """The sentence near the top: how far the data reaches."""
+    through = complete_through(report)
+    if through == NOT_POLLED:
         return "Data complete through: not polled yet for every therapy shown."
-    return f"Data complete through {covered.polled_through.isoformat()}."
+    return f"Data complete through {through}."
 
 
 def gap_alerts(report: Report) -> list[str]:

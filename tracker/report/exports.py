@@ -17,7 +17,7 @@ from bibtexparser import middlewares, model
 
 from tracker.report.build import PaperItem, Report
 from tracker.report.citation import date_parts
-from tracker.report.coverage_view import coverage_line
+from tracker.report.coverage_view import complete_through, coverage_line
 from tracker.text import formula_safe, one_line, printable
 
 DEMO_NOTE = "DEMO DATA: a synthetic demonstration record, not a real PubMed paper."
@@ -59,13 +59,6 @@ def completeness(report: Report) -> str:
     a file read on its own still tells whether later papers of the period may yet come."""
     return (f"Papers of {report.since.isoformat()} to {report.until.isoformat()}. "
             f"{coverage_line(report)}")
-
-
-def complete_through(report: Report) -> str:
-    covered = report.coverage
-    if covered is None or covered.polled_through is None:
-        return "not polled"
-    return covered.polled_through.isoformat()
 
 
 def level_note(paper: PaperItem) -> str:

@@ -193,7 +193,7 @@ def rendered_pieces(report: Report, fmt: str, *, chart_scale: str = "own") -> It
         return iter([printable(json.dumps(report_to_dict(report), indent=2,
                                           ensure_ascii=False)) + "\n"])
     charts = None
-    if fmt == "html":
+    if fmt == "html":  # charts.py renders with this module's ENV: imported once that exists
         from tracker.report.charts import trend_charts
 
         charts = trend_charts(report, chart_scale)
