@@ -349,3 +349,45 @@ def test_monthly_retrain_job_trains_and_reclassifies(capsys, env, db_url, tmp_pa
     assert "job retrain: ok" in out and "level model 1 trained" in out
     assert model_rows(db_url) == 1
     assert "Level model 1" in run(capsys, "classifier", "show")[1]
+
+
+def test_batches_derived_ahead_are_derived_as_the_writer_would(db, baseline, eutils_server,
+                                                               settings):
+    """A poll's worker parses each record again from its own XML (a record built without XML
+    travels whole) and keeps the level model once sent: every batch it derives has exactly
+    the columns the writing process would derive, read with the current model."""
+    import io
+    from dataclasses import replace
+
+    from tracker.evidence import load_current_model
+    from tracker.ingest.ahead import BatchesAhead
+    from tracker.ingest.papers import derive_columns
+    from tracker.pubmed.parse import iter_records
+    from tracker.pubmed.xmlwrite import write_articleset
+
+    db.migrate()
+    eutils_server.add_records(labelled_records(10))
+    ingest_poll(db, EutilsClient(settings), baseline, therapy_ids=["psilocybin"],
+                today=date(2025, 6, 30))
+    train_and_save(db, now=datetime(2025, 7, 1), min_per_level=10)
+    unindexed = labelled_records(3, start=90_004_000, status="Publisher")
+    unindexed = [replace(r, publication_types=()) for r in unindexed]
+    xml = io.BytesIO()
+    write_articleset(unindexed, xml)
+    records = list(iter_records(io.BytesIO(xml.getvalue())))
+    assert all(r.raw_xml for r in records)
+    records[4] = replace(records[4], raw_xml=b"")  # built, not parsed: sent whole
+
+    written = []
+    with BatchesAhead(db, lambda batch, derived: written.append((batch, derived))) as ahead:
+        for start in range(0, len(records), 3):
+            ahead.add(records[start:start + 3])
+    derived_ahead = [(batch, derived) for batch, derived in written if derived is not None]
+    assert len(derived_ahead) == 2 and sum(len(b) for b, _ in written) == len(records)
+    with db.session() as session:
+        model = load_current_model(session)
+    for batch, derived in derived_ahead:
+        here = derive_columns(batch, model)
+        assert derived.model_version == here.model_version == "1"
+        assert derived.columns == here.columns and derived.json == here.json
+    assert any(c["level_model"] == "1" for _, d in derived_ahead for c in d.columns.values())

@@ -5,6 +5,10 @@ database and costs about as much as writing the batch does, so while one batch i
 worker process derives the next. Batches are still written one at a time and in order, each with
 exactly the columns upsert_records would derive itself; with a single batch no process is
 started.
+
+What crosses to the worker is cheap to send: each record's own XML, which the worker parses
+again (pickling the parsed records cost the writing process more than the parse costs the
+worker, which has time to spare), and the level model only when it is not the one sent last.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from tracker import evidence
 from tracker.ingest.papers import DerivedColumns, derive_columns
+from tracker.pubmed.parse import record_from_raw
 from tracker.records import PaperRecord
 from tracker.store import Database
 
@@ -35,6 +40,27 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+class _SameModel:
+    """Sent in place of the level model when the worker holds it already."""
+
+
+_worker_model = None  # in the worker: the level model it was sent last
+
+
+def _sendable(record: PaperRecord) -> bytes | PaperRecord:
+    """The record's own XML, or the record itself when it has none (built, not parsed)."""
+    return record.raw_xml or record
+
+
+def _derive_from_xml(sent: list[bytes | PaperRecord], model) -> DerivedColumns:
+    """In the worker: derive_columns of the records, parsed again from their own XML."""
+    global _worker_model
+    if not isinstance(model, _SameModel):
+        _worker_model = model
+    records = [record_from_raw(item) if isinstance(item, bytes) else item for item in sent]
+    return derive_columns(records, _worker_model)
+
+
 class BatchesAhead:
     """Takes batches in order and writes each through `write`, one batch behind the last taken.
 
@@ -47,6 +73,7 @@ class BatchesAhead:
         self._write = write
         self._pool: ProcessPoolExecutor | None = None
         self._pending: tuple[list[PaperRecord], Future | None] | None = None
+        self._model_sent: list = []  # the model the worker holds, once one was sent
 
     def add(self, batch: list[PaperRecord]) -> None:
         """Start deriving this batch's columns, then write the batch before it."""
@@ -61,7 +88,9 @@ class BatchesAhead:
                                              initargs=(os.getpid(),))
         with self._db.session() as session:
             model = evidence.load_current_model(session)
-        future = self._pool.submit(derive_columns, batch, model)
+        sent = _SameModel() if self._model_sent and self._model_sent[0] is model else model
+        self._model_sent = [model]
+        future = self._pool.submit(_derive_from_xml, [_sendable(r) for r in batch], sent)
         self._write_pending()
         self._pending = (batch, future)
 
