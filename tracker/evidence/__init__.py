@@ -26,6 +26,7 @@ Across stored papers (read and write the store):
 from tracker.evidence.classify import classify
 from tracker.evidence.coverage import Coverage, Gap, coverage, record_window
 from tracker.evidence.duplicate_links import (
+    FINGERPRINT_COLUMNS,
     DuplicateFinder,
     DuplicateRow,
     decide,
@@ -44,6 +45,7 @@ from tracker.evidence.levels import (
 )
 from tracker.evidence.model import LevelModel, combine, read_ahead
 from tracker.evidence.notice_links import (
+    CLAIM_COLUMNS,
     ON_NOTICE,
     WITHDRAWING,
     BaselineNotice,
@@ -52,6 +54,7 @@ from tracker.evidence.notice_links import (
     missing_counterparts,
 )
 from tracker.evidence.post_filters import (
+    SCREENED_COLUMNS,
     DroppedLink,
     LinkText,
     Screen,
@@ -90,7 +93,13 @@ from tracker.evidence.trials import (
     trial_memberships,
 )
 
+# the Paper columns the steps after an upsert (screening, duplicates, notices) read from the rows
+# it wrote (written.py): an ingest hands on these, and may leave out the rest
+READ_AFTER_UPSERT = frozenset(column.key for column in (
+    *SCREENED_COLUMNS, *FINGERPRINT_COLUMNS, *CLAIM_COLUMNS))
+
 __all__ = [
+    "READ_AFTER_UPSERT",
     "FEWEST_PER_LEVEL",
     "MIN_PER_LEVEL",
     "LEVELS_BY_RANK",

@@ -65,10 +65,12 @@ def worked_columns(record: PaperRecord, model=None) -> dict:
     }
 
 
-def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -> dict:
+def paper_columns(record: PaperRecord, model=None, worked: dict | None = None,
+                  json_names: Iterable[str] | None = None) -> dict:
     """Every Paper column derived from the record: parsed fields, evidence, identity keys.
 
-    `worked`: worked_columns(record, model) when they were derived ahead.
+    `worked`: worked_columns(record, model) when they were derived ahead; `json_names`: the
+    JSON copies of the record to make (default: all), when the rest go in already serialised.
     """
     first = record.first_author
     return fit_to_columns(Paper.__table__, {
@@ -96,36 +98,40 @@ def paper_columns(record: PaperRecord, model=None, worked: dict | None = None) -
         "doi": record.doi,
         "pmcid": record.pmcid,
         "deleted": False,
-        **json_values(record),
+        **json_values(record, json_names),
         **(worked if worked is not None else worked_columns(record, model)),
     })
 
 
-def json_values(record: PaperRecord) -> dict:
-    """The Paper columns stored as JSON that are plain copies of the record (trial_ids, the
-    other JSON column, is worked out by classification)."""
-    return {
-        "abstract": [
-            {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract
-        ],
-        "authors": [
-            {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
-             "collective": a.collective_name}
-            for a in record.authors
-        ],
-        "languages": list(record.languages),
-        "publication_types": [[pt.ui, pt.name] for pt in record.publication_types],
-        "mesh": [
-            {"descriptor": m.descriptor, "ui": m.ui, "major": m.major,
-             "qualifiers": list(m.qualifiers)}
-            for m in record.mesh
-        ],
-        "keywords": list(record.keywords),
-        "comments_corrections": [
-            [c.ref_type, c.pmid, c.source] for c in record.comments_corrections
-        ],
-        "databanks": [list(d) for d in record.databanks],
-    }
+# The Paper columns stored as JSON that are plain copies of the record (trial_ids, the other
+# JSON column, is worked out by classification), each made from the record.
+JSON_COPIES = {
+    "abstract": lambda record: [
+        {"label": s.label, "category": s.category, "text": s.text} for s in record.abstract],
+    "authors": lambda record: [
+        {"last": a.last_name, "fore": a.fore_name, "initials": a.initials,
+         "collective": a.collective_name}
+        for a in record.authors],
+    "languages": lambda record: list(record.languages),
+    "publication_types": lambda record: [[pt.ui, pt.name] for pt in record.publication_types],
+    "mesh": lambda record: [
+        {"descriptor": m.descriptor, "ui": m.ui, "major": m.major,
+         "qualifiers": list(m.qualifiers)}
+        for m in record.mesh],
+    "keywords": lambda record: list(record.keywords),
+    "comments_corrections": lambda record: [
+        [c.ref_type, c.pmid, c.source] for c in record.comments_corrections],
+    "databanks": lambda record: [list(d) for d in record.databanks],
+}
+
+# the JSON copies a row inserted with JSON serialised ahead still carries as objects: those
+# the steps after the upsert read from it
+JSON_READ_AFTER_UPSERT = tuple(name for name in JSON_COPIES if name in evidence.READ_AFTER_UPSERT)
+
+
+def json_values(record: PaperRecord, names: Iterable[str] | None = None) -> dict:
+    """The JSON copies of the record: the named ones, or all."""
+    return {name: JSON_COPIES[name](record) for name in (JSON_COPIES if names is None else names)}
 
 
 def latest_versions(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
@@ -180,7 +186,7 @@ class UpsertResult:
     unchanged: dict[str, int] = field(default_factory=dict)
     changes: list[tuple[int, str, object, object]] = field(default_factory=list)
     # paper id -> the columns just written for the new and updated papers (with "id"): what the
-    # steps after the upsert read, handed over rather than read back
+    # steps after the upsert read (evidence.READ_AFTER_UPSERT), handed over rather than read back
     written: dict[int, dict] = field(default_factory=dict)
 
     @property
@@ -247,15 +253,17 @@ def upsert_records(
     model = evidence.read_ahead(current, [r for pmid, r in by_pmid.items()
                                           if pmid not in unchanged and pmid not in ready])
 
-    def columns_of(pmid: str, record: PaperRecord) -> dict:
-        return paper_columns(record, model, ready.get(pmid))
+    def columns_of(pmid: str, record: PaperRecord, inserted: bool = False) -> dict:
+        """Inserted with JSON serialised ahead: only the JSON objects read after the upsert."""
+        json_names = JSON_READ_AFTER_UPSERT if inserted and pmid in ready_json else None
+        return paper_columns(record, model, ready.get(pmid), json_names)
 
     added: list[dict] = []
     for pmid, record in by_pmid.items():
         paper = existing.get(pmid)
         if paper is None:
-            added.append({**columns_of(pmid, record), "first_seen_at": now, "updated_at": now,
-                          "first_run_id": run_id})
+            added.append({**columns_of(pmid, record, inserted=True), "first_seen_at": now,
+                          "updated_at": now, "first_run_id": run_id})
             continue
         if pmid in unchanged:
             result.unchanged[pmid] = paper.id

@@ -12,7 +12,6 @@ import io
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from typing import BinaryIO
 
@@ -79,12 +78,13 @@ def iter_records(source: Source) -> Iterator[PaperRecord | DeletedCitation]:
             stream.close()
 
 
-def parse_record_element(element: etree._Element) -> PaperRecord:
-    """Build the PaperRecord of one PubmedArticle or PubmedBookArticle element."""
+def parse_record_element(element: etree._Element, raw_xml: bytes | None = None) -> PaperRecord:
+    """Build the PaperRecord of one PubmedArticle or PubmedBookArticle element; `raw_xml`, the
+    bytes it was parsed from, is kept as the record's XML rather than serialising it again."""
     if element.tag == "PubmedArticle":
-        return _article(element)
+        return _article(element, raw_xml)
     if element.tag == "PubmedBookArticle":
-        return _book(element)
+        return _book(element, raw_xml)
     raise ResponseError(f"not a PubMed record: <{element.tag}>")
 
 
@@ -97,7 +97,7 @@ def record_from_raw(raw_xml: bytes) -> PaperRecord:
         element = etree.fromstring(raw_xml, parser)
     except etree.XMLSyntaxError as exc:
         raise ResponseError(f"stored record XML: {_describe_syntax_error(exc)}") from None
-    return replace(parse_record_element(element), raw_xml=raw_xml)
+    return parse_record_element(element, raw_xml)
 
 
 # -- the two record shapes ----------------------------------------------------------------------
@@ -107,7 +107,7 @@ def record_from_raw(raw_xml: bytes) -> PaperRecord:
 # iterchildren(tag) read well but cost more per call (~7,000 CPU instructions) than a short loop.
 
 
-def _article(element: etree._Element) -> PaperRecord:
+def _article(element: etree._Element, raw_xml: bytes | None = None) -> PaperRecord:
     top = _group(element)
     citation = _first(top, "MedlineCitation")
     if citation is None:
@@ -148,11 +148,11 @@ def _article(element: etree._Element) -> PaperRecord:
         databanks=_databanks(_first(article, "DataBankList")),
         doi=_checked_doi(pmid, doi or _elocation_doi(article.get("ELocationID", ()))),
         pmcid=pmcid,
-        raw_xml=_serialise(element),
+        raw_xml=raw_xml if raw_xml is not None else _serialise(element),
     )
 
 
-def _book(element: etree._Element) -> PaperRecord:
+def _book(element: etree._Element, raw_xml: bytes | None = None) -> PaperRecord:
     top = _group(element)
     document_element = _first(top, "BookDocument")
     if document_element is None:
@@ -190,7 +190,7 @@ def _book(element: etree._Element) -> PaperRecord:
         keywords=_keywords(document.get("KeywordList", ())),
         doi=_checked_doi(pmid, doi or own_doi or _elocation_doi(book.get("ELocationID", ()))),
         pmcid=pmcid or own_pmcid,
-        raw_xml=_serialise(element),
+        raw_xml=raw_xml if raw_xml is not None else _serialise(element),
     )
 
 
