@@ -1,5 +1,6 @@
 """Lists longer than PostgreSQL's 65,535 bound parameters per statement: a poll whose searches
-return 70,000 PMIDs, nearly all stored already, goes through in batches on both backends."""
+return 70,000 PMIDs, nearly all stored already, goes through in batches on both backends; and
+many new rows inserted by one call."""
 
 from __future__ import annotations
 
@@ -62,3 +63,41 @@ def test_70000_pmids_are_looked_up_linked_and_read_in_batches(db, stored):
         with db.engine.connect() as connection, pytest.raises(DBAPIError):
             connection.execute(select(Paper.id).where(Paper.pmid.in_(stored))).all()
 
+
+
+def test_many_new_rows_go_in_once_in_order_with_defaults(db, local_zone):
+    """insert_new_rows (a poll's papers; COPY on PostgreSQL): ids follow the rows' order, a
+    stored key is skipped and not given back, left-out columns take their defaults, JSON comes
+    serialised or not, a naive local timestamp is stored in UTC, and a second call in the same
+    transaction inserts only its own rows."""
+    import json
+
+    from tracker.store import insert_new_rows
+
+    def row(pmid: str, **more) -> dict:
+        return {"pmid": pmid, "title": f"Paper {pmid}", "raw_xml": b"\x00\x01 bytes",
+                "first_seen_at": datetime(2025, 7, 1, 14, 0, tzinfo=UTC).astimezone(
+                    local_zone).replace(tzinfo=None),  # naive local time, as datetime.now()
+                "updated_at": NOW, **more}
+
+    with db.session() as session:
+        first = insert_new_rows(session, Paper.__table__, [
+            row("3", mesh=json.dumps([{"descriptor": "Ketamine"}])), row("1", mesh="[]"),
+            row("2", mesh="[]"),
+        ], serialised=("mesh",), returning=("pmid", "id"))
+        again = insert_new_rows(session, Paper.__table__, [
+            row("2", authors=[]), row("4", authors=[{"last": "O'Brien", "fore": 'Ann "A"'}]),
+        ], returning=("pmid", "id"))
+    assert [pmid for pmid, _ in first] == ["3", "1", "2"]
+    assert [paper_id for _, paper_id in first] == sorted(paper_id for _, paper_id in first)
+    assert [pmid for pmid, _ in again] == ["4"]
+    with db.session() as session:
+        papers = {p.pmid: p for p in session.scalars(select(Paper))}
+        assert sorted(papers) == ["1", "2", "3", "4"]
+        three, four = papers["3"], papers["4"]
+        assert three.mesh == [{"descriptor": "Ketamine"}] and three.authors == []
+        assert four.authors == [{"last": "O'Brien", "fore": 'Ann "A"'}]
+        assert (three.is_demo, three.inclusion, three.level, three.deleted) == (
+            False, "undecided", "unclassified", False)
+        assert three.raw_xml == b"\x00\x01 bytes" and three.canonical_id is None
+        assert three.first_seen_at == datetime(2025, 7, 1, 14, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, bindparam, select
+from sqlalchemy import JSON, select
 from sqlalchemy.orm import Session
 
 from tracker import evidence
@@ -18,12 +18,12 @@ from tracker.store import (
     Paper,
     PaperChange,
     PaperVersion,
-    SerialisedJSON,
     Therapy,
     TherapyPaper,
     compress,
     decompress,
     fit_to_columns,
+    insert_new_rows,
     insert_skipping_conflicts,
     rows_in_batches,
     scalars_in_batches,
@@ -291,19 +291,16 @@ def upsert_records(
         result.written[paper.id] = {**columns, "id": paper.id}
     session.flush()
     if added:
-        # One Core INSERT ... RETURNING for the batch (SQLAlchemy's insertmanyvalues, on SQLite
-        # and PostgreSQL alike): a flush of Paper objects ran one INSERT per row to get each id
-        # back, and building the objects cost more than classifying the records.
+        # One INSERT for the batch (insert_new_rows: on PostgreSQL by COPY): a flush of Paper
+        # objects ran one INSERT per row to get each id back, and building the objects cost
+        # more than classifying the records.
         # A PMID another process stored since the SELECT above is skipped, not an error: it is
         # then one this run found already stored.
         # The JSON columns go in as the text derive_columns serialised ahead, where it did.
-        table = Paper.__table__
-        statement = insert_skipping_conflicts(session, table).values(
-            {name: bindparam(name, type_=SerialisedJSON()) for name in JSON_COLUMNS}
-        ).returning(table.c.pmid, table.c.id)
         values = [{**row, **(ready_json.get(row["pmid"]) or serialised_json(row))}
                   for row in added]
-        returned = dict(session.execute(statement, values).all())
+        returned = dict(insert_new_rows(session, Paper.__table__, values,
+                                        serialised=JSON_COLUMNS, returning=("pmid", "id")))
         result.new = {row["pmid"]: returned[row["pmid"]] for row in added
                       if row["pmid"] in returned}
         for row in added:

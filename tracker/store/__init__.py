@@ -4,7 +4,7 @@
     models.py      the SQLAlchemy tables, and how a raw record is compressed
     runs.py        closing a run that failed
     batches.py     long lists bound a batch at a time (PostgreSQL's parameter limit)
-    conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend
+    conflicts.py   INSERT ... ON CONFLICT DO NOTHING on either backend; many rows by COPY
     fit.py         text cut to its column's length, as PostgreSQL requires
     locks.py       the run lock: one writing run at a time
     flags.py       settings kept in the database itself (store_flags)
@@ -14,7 +14,7 @@ Which package writes which table is in docs/architecture.md.
 """
 
 from tracker.store.batches import MAX_PARAMETERS, batches, rows_in_batches, scalars_in_batches
-from tracker.store.conflicts import insert_skipping_conflicts
+from tracker.store.conflicts import insert_new_rows, insert_skipping_conflicts
 from tracker.store.database import Database, PoolSettings, make_engine
 from tracker.store.fit import fit_to_columns
 from tracker.store.flags import get_flag, set_flag
@@ -90,6 +90,7 @@ __all__ = [
     "current_holder",
     "decompress",
     "fit_to_columns",
+    "insert_new_rows",
     "insert_skipping_conflicts",
     "lock_is_live",
     "make_engine",

@@ -105,12 +105,12 @@ def _unavailable_as_tracker_error(url: URL):
             return  # the pool replaces a dead connection it was about to hand out
         if context.connection is not None and not context.is_disconnect:
             return  # an error inside a working connection: the caller reports it
-        raise _unavailable(url, context.original_exception) from None
+        raise unavailable(url, context.original_exception) from None
 
     return handle_error
 
 
-def _unavailable(url: URL, error: BaseException) -> DatabaseUnavailableError:
+def unavailable(url: URL, error: BaseException) -> DatabaseUnavailableError:
     reason = " ".join(str(error).split())
     if url.password:
         reason = reason.replace(str(url.password), "***")
