@@ -149,3 +149,33 @@ def test_dry_run_counts_and_writes_nothing(db, baseline, eutils_server, settings
     assert summary.therapies[0].search.translation
     assert efetched_ids(eutils_server) == []
     assert count(db, Run) == 0 and count(db, Paper) == 0
+
+
+def test_a_poll_leaves_the_garbage_collector_as_it_found_it(db, baseline, eutils_server,
+                                                            settings):
+    """While batches are written the objects alive at the start are frozen out of collection
+    and young ones are collected in larger rounds; the collector is put back afterwards, after
+    a failed batch too, and after a whole poll."""
+    import gc
+
+    from tracker.ingest.ahead import YOUNG_OBJECTS, BatchesAhead
+
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    seen = []
+
+    def write(batch, derived):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        if len(seen) == 2:
+            raise RuntimeError("the second batch fails")
+
+    with pytest.raises(RuntimeError), BatchesAhead(db, write) as ahead:
+        for pmid in ("1", "2", "3"):
+            ahead.add([make_record(pmid, f"Paper {pmid}", TODAY)])
+    assert len(seen) == 2 and all(
+        young >= YOUNG_OBJECTS and frozen > 0 for young, frozen in seen)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+    eutils_server.add_records([both_drugs("40000001", TODAY)])
+    poll(db, EutilsClient(settings), baseline, therapy_ids=["esketamine"], today=TODAY)
+    assert count(db, Paper) == 1
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
