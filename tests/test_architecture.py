@@ -11,7 +11,7 @@ PACKAGE = Path(tracker.__file__).resolve().parent
 
 # top to bottom: a module may import its own layer and any layer earlier in this list
 LAYERS = (
-    ("__init__", "errors", "config", "records", "text", "clock"),
+    ("__init__", "errors", "config", "records", "text", "clock", "heap"),
     ("baseline",),
     ("pubmed",),
     ("store",),

@@ -61,6 +61,21 @@ def test_every_command_explains_itself(capsys):
         assert code == 0 and "Usage:" in out, path
 
 
+def test_a_command_collects_young_objects_in_larger_rounds(capsys):
+    """tracker.heap: the process's young collections are spaced out from the entry point on."""
+    import gc
+
+    from tracker.heap import YOUNG_OBJECTS
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        assert run(capsys, "--help")[0] == 0
+        assert gc.get_threshold() == (YOUNG_OBJECTS, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_init_twice_changes_nothing(capsys, env, db_url):
     code, out, err = run(capsys, "init", "--skip-references")
     assert code == 0, err

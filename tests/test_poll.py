@@ -158,7 +158,8 @@ def test_a_poll_leaves_the_garbage_collector_as_it_found_it(db, baseline, eutils
     a failed batch too, and after a whole poll."""
     import gc
 
-    from tracker.ingest.ahead import YOUNG_OBJECTS, BatchesAhead
+    from tracker.heap import YOUNG_OBJECTS
+    from tracker.ingest.ahead import BatchesAhead
 
     before = (gc.get_threshold(), gc.get_freeze_count())
     seen = []

@@ -32,6 +32,7 @@ from tracker.cli import (
 )
 from tracker.cli.app import App
 from tracker.errors import LockedError, PubMedError, QueryRejectedError, TrackerError
+from tracker.heap import collect_in_larger_rounds
 from tracker.text import one_line
 
 
@@ -63,6 +64,7 @@ for command in (
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error, and a documented exit code."""
+    collect_in_larger_rounds()
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=False)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every error gets its line

@@ -7,8 +7,7 @@ exactly the columns upsert_records would derive itself; with a single batch no p
 started.
 
 For its length the garbage collector leaves alone the objects alive when it began (the modules,
-the level model), and collects new objects in larger rounds: collections that went through
-every imported module's objects were 8% of the writing process's time.
+the level model) and collects new objects in larger rounds (tracker.heap.settled_heap).
 
 What crosses to the worker is cheap to send: each record's own XML, which the worker parses
 again (pickling the parsed records cost the writing process more than the parse costs the
@@ -17,15 +16,15 @@ worker, which has time to spare), and the level model only when it is not the on
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 from tracker import evidence
+from tracker.heap import settled_heap
 from tracker.ingest.papers import DerivedColumns, derive_columns
 from tracker.pubmed.parse import record_from_raw
 from tracker.records import PaperRecord
@@ -65,31 +64,6 @@ def _derive_from_xml(sent: list[bytes | PaperRecord], model) -> DerivedColumns:
         _worker_model = model
     records = [record_from_raw(item) if isinstance(item, bytes) else item for item in sent]
     return derive_columns(records, _worker_model)
-
-
-YOUNG_OBJECTS = 10_000  # allocations between young collections (Python's default: 700)
-_settled = {"depth": 0, "threshold": gc.get_threshold()}
-_settled_lock = threading.Lock()
-
-
-@contextmanager
-def settled_heap():
-    """The objects alive now frozen out of collection, young collections in larger rounds;
-    put back as they were when the outermost such block ends."""
-    with _settled_lock:
-        _settled["depth"] += 1
-        if _settled["depth"] == 1:
-            _settled["threshold"] = threshold = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(max(YOUNG_OBJECTS, threshold[0]), *threshold[1:])
-    try:
-        yield
-    finally:
-        with _settled_lock:
-            _settled["depth"] -= 1
-            if _settled["depth"] == 0:
-                gc.set_threshold(*_settled["threshold"])
-                gc.unfreeze()
 
 
 class BatchesAhead:
