@@ -68,8 +68,8 @@ def test_70000_pmids_are_looked_up_linked_and_read_in_batches(db, stored):
 def test_many_new_rows_go_in_once_in_order_with_defaults(db, local_zone):
     """insert_new_rows (a poll's papers; COPY on PostgreSQL): ids follow the rows' order, a
     stored key is skipped and not given back, left-out columns take their defaults, JSON comes
-    serialised or not, a naive local timestamp is stored in UTC, and a second call in the same
-    transaction inserts only its own rows."""
+    serialised or not, a naive local timestamp is stored in UTC, text that COPY must escape comes
+    back as it went in, and a second call in the same transaction inserts only its own rows."""
     import json
 
     from tracker.store import insert_new_rows
@@ -83,7 +83,7 @@ def test_many_new_rows_go_in_once_in_order_with_defaults(db, local_zone):
     with db.session() as session:
         first = insert_new_rows(session, Paper.__table__, [
             row("3", mesh=json.dumps([{"descriptor": "Ketamine"}])), row("1", mesh="[]"),
-            row("2", mesh="[]"),
+            row("2", mesh="[]", title="Tab\there, new\nline, back\\slash \\N, \u00e9\u2013\u03b2"),
         ], serialised=("mesh",), returning=("pmid", "id"))
         again = insert_new_rows(session, Paper.__table__, [
             row("2", authors=[]), row("4", authors=[{"last": "O'Brien", "fore": 'Ann "A"'}]),
@@ -101,3 +101,4 @@ def test_many_new_rows_go_in_once_in_order_with_defaults(db, local_zone):
             False, "undecided", "unclassified", False)
         assert three.raw_xml == b"\x00\x01 bytes" and three.canonical_id is None
         assert three.first_seen_at == datetime(2025, 7, 1, 14, 0, tzinfo=UTC)
+        assert papers["2"].title == "Tab\there, new\nline, back\\slash \\N, \u00e9\u2013\u03b2"
