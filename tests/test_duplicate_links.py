@@ -157,3 +157,41 @@ def test_the_run_finds_the_duplicates_the_in_memory_index_finds(db):
     assert linked == expected
     assert {kind for _, _, kind, _ in linked} == {"doi", "title"}
     assert len(linked) >= 40
+
+
+def test_a_title_changed_in_the_run_is_scored_as_it_now_reads(db, baseline):
+    """A paper a run updates is filed and scored under the title just written: neither the
+    blocking keys and title shape filed when the run began nor the titles kept for scoring
+    across batches hold its old title."""
+    import io
+
+    from tracker.evidence import DuplicateFinder
+    from tracker.ingest.papers import sync_therapies
+    from tracker.ingest.poll import store_batch
+    from tracker.pubmed.parse import iter_records
+    from tracker.pubmed.xmlwrite import write_articleset
+
+    def parsed(*records):
+        xml = io.BytesIO()
+        write_articleset(records, xml)
+        return list(iter_records(io.BytesIO(xml.getvalue())))
+
+    before = ("Ketamine infusions for treatment-resistant depression in older adults: an open "
+              "pilot study")
+    after = ("Ketamine infusions for treatment-resistant depression in older adults: a "
+             "randomised controlled trial of repeated dosing")
+    first = parsed(make_record("90000601", before, date(2025, 3, 1)))
+    second = parsed(make_record("90000601", after, date(2025, 3, 1), date_revised=date(2025, 4, 1)),
+                    make_record("90000602", after.replace("randomised", "randomized"),
+                                date(2025, 3, 5)))
+    finders = {"90000601": ["ketamine"], "90000602": ["ketamine"]}
+    with db.session() as session:
+        sync_therapies(session, baseline)
+        finder = DuplicateFinder(session)
+    for batch in (first, second):
+        with db.session() as session:
+            store_batch(session, batch, finders, finder, (), run_id=None, now=datetime.now)
+    with db.session() as session:
+        (link,) = list_links(session)
+    assert (link.status, link.kind) == ("possible", "title")
+    assert {link.pmid, link.other_pmid} == {"90000601", "90000602"}

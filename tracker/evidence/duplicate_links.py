@@ -9,6 +9,8 @@ points at its canonical paper through Paper.canonical_id; counts skip papers tha
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +40,8 @@ def _fingerprint(row) -> dedupe.Fingerprint:
         linked_pmids=frozenset(link[1] for link in row.comments_corrections or () if link[1]),
     )
 
+
+KNOWN_TITLES = 20_000  # titles kept for scoring across batches (about 3 MB at most)
 
 FINGERPRINT_COLUMNS = (
     Paper.id, Paper.pmid, Paper.doi_norm, Paper.pmcid_norm, Paper.title_norm,
@@ -130,6 +134,9 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._titles: dict[int, list[int]] = {}  # hash(title) -> paper ids
         self._author_years: dict[int, list[int]] = {}  # hash((author, year)) -> paper ids
         self._word_ids: dict[str, list[int]] = {}  # title word -> paper ids
+        # titles read for scoring, kept across batches: the same stored papers come back as
+        # candidates batch after batch (85% of reads in a 10,000-record backfill)
+        self._known_titles: dict[int, str] = {}
         self._session = session
         self.finish()
         rows = session.execute(
@@ -251,6 +258,7 @@ class StoredIndex(dedupe.DuplicateIndex):
             set().union(*self._planned.values()) - self._batch_ids
         ))
         titles.update((fp.paper_id, fp.title) for fp in fingerprints)
+        self.remember_titles({fp.paper_id: fp.title for fp in fingerprints})
         wanted = set(by_identifier)
         for fp in fingerprints:
             ids = [i for i in self._planned[fp.paper_id] if titles.get(i)]
@@ -264,9 +272,36 @@ class StoredIndex(dedupe.DuplicateIndex):
             wanted |= self._planned[fp.paper_id]
         self._load(sorted(wanted - self._batch_ids))
 
+    def refile_updated(self, papers: list[Mapping]) -> None:
+        """Stored papers this run just updated (their columns as written, with "id"): filed
+        under their title as it now reads, so a later paper is matched against it."""
+        for columns in papers:
+            paper_id, title = columns["id"], columns["title_norm"]
+            self.remember_titles({paper_id: title})
+            if not columns["is_notice"]:
+                self._file(paper_id, title, columns["first_author_norm"],
+                           _year(columns["pub_year"], columns["electronic_date"]))
+                if title:
+                    self._shapes.add([paper_id], [title])
+
+    def remember_titles(self, titles: dict[int, str]) -> None:
+        """Keep these papers' normalised titles (just written, so current) for scoring; at most
+        KNOWN_TITLES, the longest-kept dropped first."""
+        known = self._known_titles
+        known.update(titles)
+        if len(known) > KNOWN_TITLES:
+            for paper_id in list(itertools.islice(known, len(known) - KNOWN_TITLES * 3 // 4)):
+                del known[paper_id]
+
     def _read_titles(self, paper_ids: list[int]) -> dict[int, str]:
-        return dict(rows_in_batches(self._session.connection(), lambda batch: select(
-            Paper.id, Paper.title_norm).where(Paper.id.in_(batch)), paper_ids))
+        known = self._known_titles
+        read = dict(rows_in_batches(self._session.connection(), lambda batch: select(
+            Paper.id, Paper.title_norm).where(Paper.id.in_(batch)),
+            [paper_id for paper_id in paper_ids if paper_id not in known]))
+        titles = {paper_id: known[paper_id] for paper_id in paper_ids if paper_id in known}
+        titles.update(read)
+        self.remember_titles(read)
+        return titles
 
     def _look_up(self, key: str, column, values: list[str]) -> None:
         """Paper ids under each value of an indexed column; this batch's unchecked papers are
@@ -307,6 +342,9 @@ class DuplicateFinder:
             session, lambda batch: select(DuplicateLink.paper_id, DuplicateLink.other_id)
             .where(or_(DuplicateLink.paper_id.in_(batch), DuplicateLink.other_id.in_(batch))),
             paper_ids))
+        new = set(paper_ids)
+        self.index.refile_updated([columns for paper_id, columns in (written or {}).items()
+                                   if paper_id not in new])
         self.index.prepare(session, fingerprints)
         made = 0
         for fp in fingerprints:

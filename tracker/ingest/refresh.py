@@ -313,7 +313,8 @@ class _Work:
             self.summary.notice_links += len(links)
             if counterparts:
                 _link_notices_to_therapies(session, list(result.new), self.run_id, now)
-            self.summary.duplicates += self.finder.detect(session, list(result.new.values()), now)
+            self.summary.duplicates += self.finder.detect(
+                session, list(result.new.values()), now, result.written)
         self.summary.fetched += len(batch)
         self.summary.new_papers += len(result.new)
         self.summary.updated += len(result.updated)
