@@ -125,6 +125,8 @@ class StoredIndex(dedupe.DuplicateIndex):
     DOIs, PMCIDs and PMIDs are looked up in the database (indexed columns). `prepare` works out
     each paper's candidates for a batch, in the order `matches` will check them, and reads only
     the fingerprints of those whose title similarity can reach the threshold; `finish` drops them.
+    Up to KNOWN_TITLES candidate titles are kept across batches, and a paper the run updates is
+    refiled under its new title (`refile_updated`).
     """
 
     def __init__(self, session: Session, threshold: float):
