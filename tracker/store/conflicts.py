@@ -62,7 +62,7 @@ def _copied_in(connection: Connection, table: Table, rows: list[dict],
     names = ", ".join(quote(column.name) for column in columns)
     # one temporary table per column list, so a connection kept across a migration that
     # changed the table never copies into the old shape
-    digest = hashlib.sha1(names.encode()).hexdigest()[:10]
+    digest = hashlib.sha1(names.encode(), usedforsecurity=False).hexdigest()[:10]
     incoming = quote(f"incoming_{table.name}_{digest}")
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS AS "
