@@ -186,9 +186,14 @@ class StoredIndex(dedupe.DuplicateIndex):
         self._batch_ids.discard(fp.paper_id)
         self._file_identifiers(fp)
         if fp.paper_id not in self._planned and not fp.notice:  # `prepare` filed the rest
-            self._file(fp.paper_id, fp.title, fp.first_author, fp.year)
-            if fp.title:
-                self._shapes.add([fp.paper_id], [fp.title])
+            self._file_with_shape(fp.paper_id, fp.title, fp.first_author, fp.year)
+
+    def _file_with_shape(self, paper_id: int, title: str, author: str,
+                         year: int | None) -> None:
+        """One paper's blocking keys and its title's shape."""
+        self._file(paper_id, title, author, year)
+        if title:
+            self._shapes.add([paper_id], [title])
 
     def candidates(self, fp: dedupe.Fingerprint) -> set[int]:
         planned = self._planned.get(fp.paper_id)
@@ -281,10 +286,8 @@ class StoredIndex(dedupe.DuplicateIndex):
             paper_id, title = columns["id"], columns["title_norm"]
             self.remember_titles({paper_id: title})
             if not columns["is_notice"]:
-                self._file(paper_id, title, columns["first_author_norm"],
-                           _year(columns["pub_year"], columns["electronic_date"]))
-                if title:
-                    self._shapes.add([paper_id], [title])
+                self._file_with_shape(paper_id, title, columns["first_author_norm"],
+                                      _year(columns["pub_year"], columns["electronic_date"]))
 
     def remember_titles(self, titles: dict[int, str]) -> None:
         """Keep these papers' normalised titles (just written, so current) for scoring; at most

@@ -50,6 +50,7 @@ class _SameModel:
 
 
 _worker_model = None  # in the worker: the level model it was sent last
+_NOTHING_SENT = object()  # no model (not even None) went to the worker yet
 
 
 def _sendable(record: PaperRecord) -> bytes | PaperRecord:
@@ -78,7 +79,7 @@ class BatchesAhead:
         self._write = write
         self._pool: ProcessPoolExecutor | None = None
         self._pending: tuple[list[PaperRecord], Future | None] | None = None
-        self._model_sent: list = []  # the model the worker holds, once one was sent
+        self._model_sent = _NOTHING_SENT  # the model the worker holds
 
     def add(self, batch: list[PaperRecord]) -> None:
         """Start deriving this batch's columns, then write the batch before it."""
@@ -93,8 +94,8 @@ class BatchesAhead:
                                              initargs=(os.getpid(),))
         with self._db.session() as session:
             model = evidence.load_current_model(session)
-        sent = _SameModel() if self._model_sent and self._model_sent[0] is model else model
-        self._model_sent = [model]
+        sent = _SameModel() if self._model_sent is model else model
+        self._model_sent = model
         future = self._pool.submit(_derive_from_xml, [_sendable(r) for r in batch], sent)
         self._write_pending()
         self._pending = (batch, future)
