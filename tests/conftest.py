@@ -13,7 +13,8 @@ import pytest
 
 from tracker.baseline.seeds import load_baseline
 from tracker.config import default_seeds_dir, load_settings
-from tracker.store.database import Database
+from tracker.errors import TrackerError
+from tracker.store.database import SCHEMA_HEAD, Database
 
 from postgres_server import URL_VARIABLE, PostgresUnavailable, start_server
 
@@ -79,12 +80,36 @@ def db_url(db_backend, tmp_path, request):
     """A new database on the backend under test (`--db`): a file for SQLite, a database of its
     own on PostgreSQL, dropped when the test ends. Empty, unless the test also asks for `db`."""
     if db_backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+        yield url
+        assert_history_kept(url)
         return
     server = request.getfixturevalue("postgres_server")
     url = server.create_database(migrated="db" in request.fixturenames)  # `db` migrates anyway
     yield url
-    server.drop_database(url)
+    try:
+        assert_history_kept(url)
+    finally:
+        server.drop_database(url)
+
+
+def assert_history_kept(url: str) -> None:
+    """Whatever a test wrote, the day counts the database keeps (store.CountedDay, kept by
+    triggers) still agree with a count from the links: every test checks them."""
+    from tracker.report.counting import kept_history_drift
+
+    database = Database(url)
+    try:
+        try:
+            if database.current_revision() != SCHEMA_HEAD:
+                return  # never initialised, an older schema, or no database left
+        except TrackerError:
+            return  # a test's unreadable database
+        with database.session() as session:
+            drift = kept_history_drift(session)
+        assert not drift, f"kept day counts differ from the links: {drift[:10]}"
+    finally:
+        database.dispose()
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ in SQL, so a report does not grow with the papers it only counts.
 The report and the CLI both count through here: a paper counts for a therapy
 when linked to it (a merged duplicate's links count for its canonical paper), canonical, not
 deleted, not excluded, not retracted, not a notice, and not the newer side of an undecided
-("possible") duplicate pair. Counts come back grouped by therapy and level; only the papers a
-report lists are loaded as objects (listed_in_window ranks them in SQL; papers_by_id).
+("possible") duplicate pair. Counts come back grouped by therapy and level, the history from
+the day counts the database keeps (store.CountedDay); only the papers a report lists are loaded
+as objects (listed_in_window ranks them in SQL; papers_by_id).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session, aliased, load_only
 
 from tracker.evidence import LEVELS_BY_RANK, Level, periods, trial_keys
 from tracker.store import (
+    CountedDay,
     DuplicateLink,
     Paper,
     TherapyPaper,
@@ -55,7 +57,8 @@ def level_key(paper=Paper):
 
 
 def counting(paper=Paper):
-    """build.counts_as_evidence as a SQL condition."""
+    """build.counts_as_evidence as a SQL condition. Migration 0014's triggers keep CountedDay by
+    the same rule: a change here is a change there (kept_history_drift finds any difference)."""
     return and_(paper.canonical_id.is_(None), paper.deleted.is_(False),
                 paper.inclusion != "excluded", paper.retracted.is_(False),
                 paper.notice_kind.is_(None))
@@ -148,12 +151,19 @@ class DailyCounts:
     report's ranges and trend points are sums over days, taken here from one read. Days are
     kept as the database returns them (ISO text on SQLite, which sorts as the days do; dates
     on PostgreSQL), and the days asked about are put the same way (DayKeys): no row's day is
-    parsed or formatted. A day may come more than once (from each link source)."""
+    parsed or formatted. A day may come more than once (from each source), and with a negative
+    count (a possible duplicate's kept day taken back); each day's net count is never below 0."""
 
     def __init__(self, days: list, counts: list[int]) -> None:
         pairs = sorted(zip(days, counts, strict=True))
         self.days = [day for day, _ in pairs]
         self.totals = list(accumulate(count for _, count in pairs))
+
+    def first(self):
+        """The first day with a paper: a day's entries sort taken-back ones first, so the first
+        positive running total is at the end of the first day whose net count is above 0."""
+        return next((day for day, total in zip(self.days, self.totals, strict=True)
+                     if total > 0), None)
 
     def up_to(self, day) -> int:
         """Papers created on or before `day`."""
@@ -192,13 +202,13 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     distinct trials by level (a paper in no trial is a trial of its own); the earliest day of
     any counted paper; and, given a Trend, per therapy its points (day, counts by level).
 
-    The counted papers are read once, as counts per therapy, level and day (one GROUP BY per
-    link source, counted_sources), and every range and period is summed from those here:
-    a key column per range made SQLite's grouping several times slower. The papers in trials,
-    few, are read as rows."""
+    The counted papers are read once, as counts per therapy, level and day (days_by_level:
+    the kept day counts, and the few papers they leave out), and every range and period is
+    summed from those here: a key column per range made SQLite's grouping several times slower.
+    The papers in trials, few, are read as rows."""
     connection = session.connection()  # plain rows: no ORM row processing
     if connection.dialect.name == "postgresql":
-        # a long history is one group per therapy, level and day: grouped in memory rather
+        # a long history is a long array per therapy and level: gathered in memory rather
         # than spilled to disk (4 MB, PostgreSQL's default, spilled at 100,000 papers)
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{GROUPING_MEMORY}'")
     lists: dict[tuple[str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
@@ -210,7 +220,8 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
     sample = next((days[0] for days, _ in lists.values() if days), None)
     keys = DayKeys(sample)
     daily = {key: DailyCounts(*both) for key, both in lists.items()}
-    first = min((counts.days[0] for counts in daily.values()), default=None)
+    first = min((day for day in (counts.first() for counts in daily.values())
+                 if day is not None), default=None)
     first = keys.day(first) if first is not None else None
     bounds = {name: (None if start is None else keys.key(start - timedelta(days=1)),
                      keys.key(end)) for name, (start, end) in ranges.items()}
@@ -226,25 +237,76 @@ def report_counts(session: Session, therapy_ids: list[str], doubtful: Iterable[i
 
 
 def days_by_level(connection, therapy_ids: list[str], doubtful: Iterable[int]):
-    """(therapy, level, days, counts) of the counted papers, per link source: the counts per
-    therapy, level and day, each (therapy, level)'s gathered into two arrays by the database
-    (array_agg; SQLite's json_group_array), so a long history comes back as about a hundred
-    rows rather than a row per day."""
-    day = type_coerce(created_day(), String)  # read as it comes (DailyCounts)
-    level = level_key().label("level_key")
+    """(therapy, level, days, counts) of the counted papers: the counts per therapy, level and
+    day, each (therapy, level)'s gathered into two arrays by the database (array_agg; SQLite's
+    json_group_array), so a long history comes back as about a hundred rows. A (therapy, level)
+    may come more than once.
+
+    Most come from the counts the database keeps (CountedDay: a row per day, not per link);
+    the rest are counted live from the links, each a few papers: the papers without an Entrez
+    or PubMed date (their day is the local day first seen), the links moved from merged
+    duplicates, and, taken back, the kept days of the possible duplicates that do not count."""
     if connection.dialect.name == "postgresql":
         gather, unpack = func.array_agg, list
     else:
         gather, unpack = func.json_group_array, json.loads
-    for therapy, query in counted_sources(therapy_ids, doubtful):
+    kept_day = type_coerce(CountedDay.day, String)  # read as it comes (DailyCounts)
+    for therapy_id, level_value, days, counts in connection.execute(
+        select(CountedDay.therapy_id, CountedDay.level, gather(kept_day),
+               gather(CountedDay.papers))
+        .where(CountedDay.therapy_id.in_(therapy_ids), CountedDay.papers != 0)
+        .group_by(CountedDay.therapy_id, CountedDay.level)
+    ):
+        known = level_value if level_value in KNOWN_LEVELS else Level.UNCLASSIFIED.value
+        yield therapy_id, known, unpack(days), unpack(counts)
+    doubtful = list(doubtful)
+    day = type_coerce(created_day(), String)
+    level = level_key().label("level_key")
+    own, moved = link_sources(therapy_ids)
+    live = [(own[0], own[1].where(Paper.entrez_date.is_(None), Paper.pubmed_date.is_(None),
+                                  counting(), Paper.id.not_in(doubtful)), 1),
+            (moved[0], moved[1].where(counting(), Paper.id.not_in(doubtful)), 1),
+            (own[0], own[1].where(Paper.id.in_(doubtful), counting(), dated()), -1)]
+    for therapy, query, sign in live:
+        if sign < 0 and not doubtful:
+            continue
         per_day = (query.add_columns(therapy.label("therapy_id"), level, day.label("day"),
-                                     func.count().label("papers"))
+                                     (sign * func.count()).label("papers"))
                    .group_by(therapy, level, "day").subquery())
         for therapy_id, level_value, days, counts in connection.execute(
             select(per_day.c.therapy_id, per_day.c.level_key, gather(per_day.c.day),
                    gather(per_day.c.papers)).group_by(per_day.c.therapy_id, per_day.c.level_key)
         ):
             yield therapy_id, level_value, unpack(days), unpack(counts)
+
+
+def dated(paper=Paper):
+    """The paper has an Entrez or PubMed date: its day is the same in every zone."""
+    return or_(paper.entrez_date.is_not(None), paper.pubmed_date.is_not(None))
+
+
+def kept_history_drift(session: Session) -> list[tuple[str, str, str, int, int]]:
+    """(therapy, level, day, kept, counted) wherever CountedDay differs from a count from the
+    links by the counting rule: none, unless the rule and migration 0014's triggers disagree
+    or the triggers are missing. Reads every link: for tests and checks, not for reports."""
+    day = type_coerce(func.coalesce(Paper.entrez_date, Paper.pubmed_date), String)
+    counted = {
+        (therapy_id, level_value, str(when)[:10]): papers
+        for therapy_id, level_value, when, papers in session.execute(
+            select(TherapyPaper.therapy_id, Paper.level, day, func.count())
+            .join(Paper, Paper.id == TherapyPaper.paper_id)
+            .where(counting(), dated())
+            .group_by(TherapyPaper.therapy_id, Paper.level, day))
+    }
+    kept = {
+        (therapy_id, level_value, str(when)[:10]): papers
+        for therapy_id, level_value, when, papers in session.execute(
+            select(CountedDay.therapy_id, CountedDay.level, type_coerce(CountedDay.day, String),
+                   CountedDay.papers).where(CountedDay.papers != 0))
+    }
+    return sorted((*key, kept.get(key, 0), counted.get(key, 0))
+                  for key in kept.keys() | counted.keys()
+                  if kept.get(key, 0) != counted.get(key, 0))
 
 
 def trend_points(therapy_ids: list[str], trend: Trend, first: date | None,
@@ -403,8 +465,7 @@ def tracked_and_counted(session: Session, therapy_ids: list[str]) -> dict[str, t
         .group_by(TherapyPaper.therapy_id)
     ).all())
     counted: dict[str, int] = defaultdict(int)
-    for therapy, query in counted_sources(therapy_ids, possible_duplicates(session)):
-        for therapy_id, count in session.execute(
-                query.add_columns(therapy, func.count()).group_by(therapy)):
-            counted[therapy_id] += count
+    for therapy_id, _, _, counts in days_by_level(session.connection(), therapy_ids,
+                                                  possible_duplicates(session)):
+        counted[therapy_id] += sum(counts)
     return {t: (tracked_count.get(t, 0), counted.get(t, 0)) for t in therapy_ids}

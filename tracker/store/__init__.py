@@ -21,6 +21,7 @@ from tracker.store.flags import get_flag, set_flag
 from tracker.store.locks import HeldLock, LockHolder, current_holder, lock_is_live, run_lock
 from tracker.store.models import (
     Base,
+    CountedDay,
     Delivery,
     DuplicateLink,
     JobRun,
@@ -52,6 +53,7 @@ from tracker.store.models import (
 from tracker.store.runs import record_failure
 
 __all__ = [
+    "CountedDay",
     "Base",
     "MAX_PARAMETERS",
     "batches",

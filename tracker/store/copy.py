@@ -21,8 +21,9 @@ from tracker.store.database import Database
 from tracker.store.locks import run_lock
 from tracker.store.models import Base
 
-# who holds the run lock is the state of running processes, not of the install
-NOT_COPIED = {"run_locks"}
+# who holds the run lock is the state of running processes, not of the install; the kept day
+# counts are the target's own, made by its triggers as the papers and their links arrive
+NOT_COPIED = {"run_locks", "counted_days"}
 
 # progress(table name, rows copied so far, rows in the table)
 Progress = Callable[[str, int, int], None]

@@ -157,6 +157,10 @@ class Paper(Base):
         Index("ix_papers_merged", "canonical_id", "id",
               sqlite_where=text("canonical_id IS NOT NULL"),
               postgresql_where=text("canonical_id IS NOT NULL")),
+        # the few papers without an Entrez or PubMed date, counted live (CountedDay)
+        Index("ix_papers_undated", "id",
+              sqlite_where=text("entrez_date IS NULL AND pubmed_date IS NULL"),
+              postgresql_where=text("entrez_date IS NULL AND pubmed_date IS NULL")),
         # partial: few papers are notices, retracted, removed or demo; a full index on such a
         # column would tempt the planner into scanning it for the many that are not
         Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),
@@ -183,6 +187,24 @@ class TherapyPaper(Base):
     paper: Mapped[Paper] = relationship(back_populates="therapy_links")
 
     __table_args__ = (Index("ix_therapy_papers_paper", "paper_id"),)
+
+
+class CountedDay(Base):
+    """How many links of counted, dated papers each therapy has per level and day: the history
+    a report sums, kept by the database itself (triggers on papers and therapy_papers, migration
+    0014), so a report reads a row per day rather than every link. A paper counts as
+    tracker.report.counting.counting() says; papers without an Entrez or PubMed date, whose day
+    is the local day they were first seen, and merged duplicates' links are counted live.
+    `level` is the paper's as stored; a row may fall to 0 papers and stay."""
+
+    __tablename__ = "counted_days"
+    __table_args__ = {"sqlite_with_rowid": False}  # read in key order, without row lookups
+
+    therapy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    papers: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                        nullable=False)
 
 
 class PaperVersion(Base):
