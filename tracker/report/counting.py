@@ -260,16 +260,20 @@ def days_by_level(connection, therapy_ids: list[str], doubtful: Iterable[int]):
         known = level_value if level_value in KNOWN_LEVELS else Level.UNCLASSIFIED.value
         yield therapy_id, known, unpack(days), unpack(counts)
     doubtful = list(doubtful)
+    taken_back = set(doubtful)
+    undated = [paper_id for paper_id in connection.scalars(
+        select(Paper.id).where(Paper.entrez_date.is_(None), Paper.pubmed_date.is_(None),
+                               counting())) if paper_id not in taken_back]
+    (own_therapy, own), (moved_therapy, moved) = link_sources(therapy_ids)
+    # (therapy, query, sign): the papers by id, so each is read from its key, not found
+    # among every link of the therapies
+    live = [(moved_therapy, moved.where(counting(), Paper.id.not_in(doubtful)), 1)]
+    live += [(own_therapy, own.where(Paper.id.in_(batch)), 1) for batch in batches(undated)]
+    live += [(own_therapy, own.where(Paper.id.in_(batch), counting(), dated()), -1)
+             for batch in batches(doubtful)]
     day = type_coerce(created_day(), String)
     level = level_key().label("level_key")
-    own, moved = link_sources(therapy_ids)
-    live = [(own[0], own[1].where(Paper.entrez_date.is_(None), Paper.pubmed_date.is_(None),
-                                  counting(), Paper.id.not_in(doubtful)), 1),
-            (moved[0], moved[1].where(counting(), Paper.id.not_in(doubtful)), 1),
-            (own[0], own[1].where(Paper.id.in_(doubtful), counting(), dated()), -1)]
     for therapy, query, sign in live:
-        if sign < 0 and not doubtful:
-            continue
         per_day = (query.add_columns(therapy.label("therapy_id"), level, day.label("day"),
                                      (sign * func.count()).label("papers"))
                    .group_by(therapy, level, "day").subquery())

@@ -157,10 +157,6 @@ class Paper(Base):
         Index("ix_papers_merged", "canonical_id", "id",
               sqlite_where=text("canonical_id IS NOT NULL"),
               postgresql_where=text("canonical_id IS NOT NULL")),
-        # the few papers without an Entrez or PubMed date, counted live (CountedDay)
-        Index("ix_papers_undated", "id",
-              sqlite_where=text("entrez_date IS NULL AND pubmed_date IS NULL"),
-              postgresql_where=text("entrez_date IS NULL AND pubmed_date IS NULL")),
         # partial: few papers are notices, retracted, removed or demo; a full index on such a
         # column would tempt the planner into scanning it for the many that are not
         Index("ix_papers_notices", "id", sqlite_where=text("notice_kind IS NOT NULL"),

@@ -9,7 +9,8 @@ a paper whose level, day or counting state changes, a paper deleted.
 The counting rule here is tracker.report.counting.counting()'s; a change to one is a change to
 both (tests compare the table with a count from the links after every test). The papers with
 neither an Entrez nor a PubMed date are left out: their day is the local day they were first
-seen, which depends on the reader's zone, so the report counts them live (ix_papers_undated).
+seen, which depends on the reader's zone, so the report counts them live (a range of
+ix_papers_created: both dates null).
 `level` is stored as the paper has it; the report maps an unknown one to unclassified.
 
 Revision ID: 0014
@@ -24,7 +25,6 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-UNDATED = "entrez_date IS NULL AND pubmed_date IS NULL"
 # the columns a paper's count depends on (its counting state, level and day)
 STATE = ("id", "canonical_id", "deleted", "inclusion", "retracted", "notice_kind", "level",
          "entrez_date", "pubmed_date")
@@ -107,8 +107,6 @@ def upgrade() -> None:
         sa.Column("papers", sa.Integer(), nullable=False, server_default="0"),
         sqlite_with_rowid=False,  # rows kept in key order: a report reads them without lookups
     )
-    op.create_index("ix_papers_undated", "papers", ["id"], sqlite_where=sa.text(UNDATED),
-                    postgresql_where=sa.text(UNDATED))
     op.execute(FILL)
     if op.get_bind().dialect.name == "postgresql":
         for name, body in POSTGRESQL_FUNCTIONS.items():
@@ -130,5 +128,4 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-    op.drop_index("ix_papers_undated", table_name="papers")
     op.drop_table("counted_days")
