@@ -36,7 +36,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 
-from ratios import ratio_line  # noqa: E402
+from ratios import INFORMATIONAL, ratio_line  # noqa: E402
 
 
 def make_file(path: Path, n: int) -> None:
@@ -313,13 +313,14 @@ def main() -> None:
                        value=store["rate"], anchor=naive["rate"], unit="records/s",
                        goal=f">= {GOAL_VS_NAIVE:g}x", met=ratio >= GOAL_VS_NAIVE,
                        detail="parse+classify+dedupe+notices+store vs Entrez.read+ORM insert")
-            if backend == "sqlite":  # all the work is in the process: its CPU time, unlike the
-                # wall clock, does not count other programs on a shared machine
-                cpu_ratio = naive["cpu_seconds"] / store["cpu_seconds"]
+            if backend == "sqlite":  # CPU time, unlike the wall clock, does not count other
+                # programs on a shared machine; but the ingest's counts its worker too, which
+                # parses each record a second time so the writing process finishes sooner: more
+                # CPU in all for less time, so the goal is on time and this line is beside it
                 ratio_line(f"ingest vs naive loop, sqlite, {args.records // 1000}k, CPU",
                            value=args.records / store["cpu_seconds"],
                            anchor=args.records / naive["cpu_seconds"], unit="records/CPU s",
-                           goal=f">= {GOAL_VS_NAIVE:g}x", met=cpu_ratio >= GOAL_VS_NAIVE)
+                           goal=INFORMATIONAL, met=True)
         if args.memory_records:
             big = Path(folder) / "efetch_big.xml"
             make_file(big, args.memory_records)
