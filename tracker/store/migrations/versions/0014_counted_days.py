@@ -13,6 +13,10 @@ seen, which depends on the reader's zone, so the report counts them live (a rang
 ix_papers_created: both dates null).
 `level` is stored as the paper has it; the report maps an unknown one to unclassified.
 
+A later migration that rebuilds papers or therapy_papers on SQLite (Alembic's batch mode copies
+the table) drops these triggers with the old table, and must make them again (the tests' check
+after every test finds it if not).
+
 Revision ID: 0014
 Revises: 0013
 """
