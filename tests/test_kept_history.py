@@ -6,7 +6,7 @@ removal or duplicate pair."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, insert, select, text, update
@@ -157,27 +157,19 @@ def test_the_check_finds_counts_the_triggers_did_not_keep(db, baseline):
         assert counting.kept_history_drift(session) == []
 
 
-@pytest.mark.parametrize("zone", ["America/New_York"])
-def test_a_paper_without_dates_counts_on_its_local_day(db, baseline, monkeypatch, zone):
-    import time
-
+@pytest.mark.parametrize("local_zone", ["America/New_York"], indirect=True)
+def test_a_paper_without_dates_counts_on_its_local_day(db, baseline, local_zone):
     with db.session() as session:
         sync_therapies(session, baseline)
         store(session, PAPERS[:1])
         set_paper(session, "61000001", entrez_date=None, pubmed_date=None,
-                  first_seen_at=datetime(2025, 6, 1, 2, 0))  # 1 June 02:00 UTC
-    monkeypatch.setenv("TZ", zone)
-    time.tzset()
-    try:
-        with db.session() as session:
-            assert session.scalar(select(CountedDay.papers).where(
-                CountedDay.therapy_id == "rtms").limit(1)) in (None, 0)  # left to the live count
-            papers, _, first = counting.range_counts(session, ["rtms"], {}, {
-                "may": (date(2025, 5, 1), date(2025, 5, 31)),
-                "june": (date(2025, 6, 1), date(2025, 6, 30))})
-            assert papers["rtms"]["may"]["rct"] == 1  # 31 May, 22:00 in New York
-            assert papers["rtms"]["june"]["rct"] == 0
-            assert first == date(2025, 5, 31)
-    finally:
-        monkeypatch.delenv("TZ")
-        time.tzset()
+                  first_seen_at=datetime(2025, 6, 1, 2, 0, tzinfo=UTC))
+    with db.session() as session:
+        assert session.scalar(select(CountedDay.papers).where(
+            CountedDay.therapy_id == "rtms").limit(1)) in (None, 0)  # left to the live count
+        papers, _, first = counting.range_counts(session, ["rtms"], {}, {
+            "may": (date(2025, 5, 1), date(2025, 5, 31)),
+            "june": (date(2025, 6, 1), date(2025, 6, 30))})
+        assert papers["rtms"]["may"]["rct"] == 1  # 31 May, 22:00 in New York
+        assert papers["rtms"]["june"]["rct"] == 0
+        assert first == date(2025, 5, 31)

@@ -53,8 +53,8 @@ from tracker.store.models import (
 from tracker.store.runs import record_failure
 
 __all__ = [
-    "CountedDay",
     "Base",
+    "CountedDay",
     "MAX_PARAMETERS",
     "batches",
     "rows_in_batches",
